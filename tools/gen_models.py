@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Generate seeded random Lite Transformer test models for ltcc.
+
+usage: gen_models.py OUTDIR [NAME...]     (default: all models)
+
+Writes OUTDIR/NAME.json (the config, schema in tools/README-reference.md) and
+OUTDIR/NAME.safetensors holding exactly the tensors the model uses, under
+fairseq state-dict names.  Weights come from numpy default_rng(crc32(NAME)),
+so every run produces byte-identical files.
+"""
+import json
+import math
+import os
+import sys
+import zlib
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import st  # noqa: E402
+
+TOKENS = {"bos": 0, "pad": 1, "eos": 2, "unk": 3}
+
+
+def attn(width, heads):
+    return {"kind": "attn", "width": width, "heads": heads}
+
+
+def conv(kind, width, heads, kernel, glu):
+    return {"kind": kind, "width": width, "heads": heads, "kernel": kernel, "glu": glu}
+
+
+def layer(*branches, plain=False):
+    return {"plain": plain, "branches": list(branches)}
+
+
+def stack(norm, final_norm, ffn, activation, weight_softmax, layers, cross_heads=None):
+    s = {"norm": norm, "final_norm": final_norm, "ffn": ffn, "activation": activation,
+         "weight_softmax": weight_softmax}
+    if cross_heads is not None:
+        s["cross_heads"] = cross_heads
+    s["layers"] = layers
+    return s
+
+
+def _two_branch(kernels, aw, ah, kind, cw, ch, glu):
+    return [layer(attn(aw, ah), conv(kind, cw, ch, k, glu)) for k in kernels]
+
+
+K6 = [3, 7, 15, 31, 31, 31]
+
+MODELS = {
+    # WMT-style: attn + dynamic conv (GLU), shared embeddings, tied output.
+    "wmt": {
+        "name": "wmt", "kind": "encdec", "dim": 200,
+        "src_vocab": 288, "tgt_vocab": 288, "max_source": 64, "max_target": 64,
+        "tokens": TOKENS, "embeddings": "shared", "output": "tied",
+        "encoder": stack("post", False, 200, "relu", True,
+                         _two_branch(K6, 100, 4, "dynamic", 100, 4, True)),
+        "decoder": stack("post", False, 200, "relu", True,
+                         _two_branch(K6, 100, 4, "dynamic", 100, 4, True), cross_heads=8),
+    },
+    # IWSLT-style: attn + lightweight conv (no GLU), everything separate.
+    "iwslt": {
+        "name": "iwslt", "kind": "encdec", "dim": 160,
+        "src_vocab": 300, "tgt_vocab": 260, "max_source": 64, "max_target": 64,
+        "tokens": TOKENS, "embeddings": "separate", "output": "separate",
+        "encoder": stack("post", False, 160, "relu", True,
+                         _two_branch(K6, 80, 4, "lightweight", 80, 4, False)),
+        "decoder": stack("post", False, 160, "relu", True,
+                         _two_branch(K6, 80, 4, "lightweight", 80, 4, False), cross_heads=4),
+    },
+    # Decoder-only language model, pre-norm.
+    "lm": {
+        "name": "lm", "kind": "lm", "dim": 128,
+        "src_vocab": 0, "tgt_vocab": 96, "max_source": 0, "max_target": 96,
+        "tokens": TOKENS, "embeddings": "separate", "output": "tied",
+        "decoder": stack("pre", False, 256, "relu", True,
+                         _two_branch([15, 15, 31, 31, 31, 31], 64, 4, "dynamic", 64, 4, True)),
+    },
+    # Small model covering the remaining features: pre-norm with final norms,
+    # gelu, weight_softmax off, a plain layer, conv-before-attn branch order,
+    # lightweight conv with GLU, separate embeddings with tied output.
+    "mixed": {
+        "name": "mixed", "kind": "encdec", "dim": 64,
+        "src_vocab": 50, "tgt_vocab": 40, "max_source": 16, "max_target": 16,
+        "tokens": TOKENS, "embeddings": "separate", "output": "tied",
+        "encoder": stack("pre", True, 96, "gelu", False, [
+            layer(attn(64, 4), plain=True),
+            layer(conv("dynamic", 32, 2, 9, False), attn(32, 2)),
+        ]),
+        "decoder": stack("pre", True, 96, "gelu", False, [
+            layer(attn(32, 4), conv("lightweight", 32, 4, k, True)) for k in [5, 3]
+        ], cross_heads=2),
+    },
+}
+
+
+class Gen:
+    """Draws fairseq-like initial values in a fixed order."""
+
+    def __init__(self, seed):
+        self.rng = np.random.default_rng(seed)
+        self.t = {}
+
+    def xavier(self, name, rows, cols):
+        bound = math.sqrt(6.0 / (rows + cols))
+        self.t[name] = self.rng.uniform(-bound, bound, (rows, cols)).astype(np.float32)
+
+    def normal(self, name, shape, std, mean=0.0):
+        self.t[name] = (mean + std * self.rng.standard_normal(shape)).astype(np.float32)
+
+    def linear(self, name, out_f, in_f, bias=True):
+        self.xavier(name + ".weight", out_f, in_f)
+        if bias:
+            self.normal(name + ".bias", (out_f,), 0.02)
+
+    def layer_norm(self, name, dim):
+        self.normal(name + ".weight", (dim,), 0.1, mean=1.0)
+        self.normal(name + ".bias", (dim,), 0.05)
+
+    def mha(self, prefix, dim):
+        for p in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            self.linear(prefix + p, dim, dim)
+
+    def embedding(self, name, vocab, dim, pad):
+        self.normal(name, (vocab, dim), dim ** -0.5)
+        self.t[name][pad] = 0.0  # fairseq zeroes the padding row
+
+
+def gen_stack(g, cfg, side, st_cfg):
+    d = cfg["dim"]
+    for i, lay in enumerate(st_cfg["layers"]):
+        p = "%s.layers.%d." % (side, i)
+        if lay["plain"]:
+            g.mha(p + "self_attn.", d)
+        else:
+            for b, br in enumerate(lay["branches"]):
+                bp = "%sself_attn.branches.%d." % (p, b)
+                w = br["width"]
+                if br["kind"] == "attn":
+                    g.mha(bp, w)
+                    continue
+                g.linear(bp + "linear1", 2 * w if br["glu"] else w, w)
+                if br["kind"] == "dynamic":
+                    g.xavier(bp + "weight_linear.weight", br["heads"] * br["kernel"], w)
+                else:
+                    g.normal(bp + "weight", (br["heads"], 1, br["kernel"]), 1.0)
+                g.linear(bp + "linear2", w, w)
+        g.layer_norm(p + "self_attn_layer_norm", d)
+        if side == "decoder" and cfg["kind"] == "encdec":
+            g.mha(p + "encoder_attn.", d)
+            g.layer_norm(p + "encoder_attn_layer_norm", d)
+        g.linear(p + "fc1", st_cfg["ffn"], d)
+        g.linear(p + "fc2", d, st_cfg["ffn"])
+        g.layer_norm(p + "final_layer_norm", d)
+    if st_cfg["final_norm"]:
+        g.layer_norm(side + ".layer_norm", d)
+
+
+def gen_weights(cfg):
+    g = Gen(zlib.crc32(cfg["name"].encode()))
+    d, pad = cfg["dim"], cfg["tokens"]["pad"]
+    if cfg["kind"] == "encdec":
+        g.embedding("encoder.embed_tokens.weight", cfg["src_vocab"], d, pad)
+        gen_stack(g, cfg, "encoder", cfg["encoder"])
+    if cfg["embeddings"] == "shared":
+        # fairseq state dicts carry the shared matrix under both names.
+        g.t["decoder.embed_tokens.weight"] = g.t["encoder.embed_tokens.weight"].copy()
+    else:
+        g.embedding("decoder.embed_tokens.weight", cfg["tgt_vocab"], d, pad)
+    gen_stack(g, cfg, "decoder", cfg["decoder"])
+    if cfg["output"] == "separate":
+        g.normal("decoder.embed_out", (cfg["tgt_vocab"], d), d ** -0.5)
+    return g.t
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1].startswith("-"):
+        sys.exit("usage: gen_models.py OUTDIR [NAME...]   (names: %s)" % " ".join(MODELS))
+    outdir, names = argv[1], argv[2:] or list(MODELS)
+    for name in names:
+        if name not in MODELS:
+            sys.exit("gen_models.py: unknown model %r (have: %s)" % (name, " ".join(MODELS)))
+    os.makedirs(outdir, exist_ok=True)
+    for name in names:
+        cfg = MODELS[name]
+        with open(os.path.join(outdir, name + ".json"), "w") as f:
+            json.dump(cfg, f, indent=1)
+            f.write("\n")
+        st.save(os.path.join(outdir, name + ".safetensors"), gen_weights(cfg),
+                {"format": "pt", "model": name})
+        print("wrote %s/%s.{json,safetensors}" % (outdir, name))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

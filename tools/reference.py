@@ -1,0 +1,416 @@
+#!/usr/bin/python3
+"""Independent PyTorch reference for Lite Transformer models (ltcc's oracle).
+
+usage: reference.py CONFIG.json WEIGHTS.safetensors OUTDIR
+       reference.py --selfcheck CONFIG.json WEIGHTS.safetensors
+
+The model is rebuilt from the config (schema: tools/README-reference.md) as
+plain nn.Modules whose parameter names are the fairseq state-dict keys, so a
+strict load_state_dict proves the weights file holds exactly the tensors the
+model uses.  Everything runs in float32, batch 1, one thread.
+
+The first form writes OUTDIR/NAME-CASE.golden for each case.  --selfcheck
+decodes every case step by step (K/V cache, conv history) and asserts the
+result matches the full-sequence forward, i.e. it checks this file itself.
+"""
+import json
+import math
+import os
+import sys
+import zlib
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import st  # noqa: E402
+
+SELFCHECK_TOL = 1e-5
+
+
+def sinusoids(num, dim, pad):
+    """fairseq sinusoidal table: [sin | cos] halves, row `pad` zeroed."""
+    half = dim // 2
+    e = math.log(10000) / (half - 1)
+    w = torch.exp(torch.arange(half, dtype=torch.float) * -e)
+    ang = torch.arange(num, dtype=torch.float).unsqueeze(1) * w.unsqueeze(0)
+    pe = torch.cat([torch.sin(ang), torch.cos(ang)], dim=1)
+    if dim % 2:
+        pe = torch.cat([pe, torch.zeros(num, 1)], dim=1)
+    pe[pad] = 0
+    return pe
+
+
+class Attention(nn.Module):
+    """Multi-head attention on a (T, w) sequence; also used for cross-attention."""
+
+    def __init__(self, width, heads, causal):
+        super().__init__()
+        assert width % heads == 0, "attention width %d not divisible by heads %d" % (width, heads)
+        self.q_proj = nn.Linear(width, width)
+        self.k_proj = nn.Linear(width, width)
+        self.v_proj = nn.Linear(width, width)
+        self.out_proj = nn.Linear(width, width)
+        self.width, self.heads, self.causal = width, heads, causal
+        self.scaling = (width // heads) ** -0.5
+
+    def attend(self, q, k, v, mask):
+        T, S, h = q.shape[0], k.shape[0], self.heads
+        # Head j owns channels [j*hd, (j+1)*hd).
+        q = q.view(T, h, -1).transpose(0, 1)
+        k = k.view(S, h, -1).transpose(0, 1)
+        v = v.view(S, h, -1).transpose(0, 1)
+        s = torch.bmm(q, k.transpose(1, 2))
+        if mask:
+            s = s.masked_fill(torch.ones(T, S, dtype=torch.bool).triu(1), float("-inf"))
+        p = torch.softmax(s.float(), dim=-1)
+        return self.out_proj(torch.bmm(p, v).transpose(0, 1).reshape(T, self.width))
+
+    def forward(self, x, memory=None):
+        kv = x if memory is None else memory
+        q = self.q_proj(x) * self.scaling  # scale after the bias, as fairseq does
+        return self.attend(q, self.k_proj(kv), self.v_proj(kv), self.causal and memory is None)
+
+    def step(self, x, cache, memory=None):
+        """One new position x (1, w).  Self-attn appends to the K/V cache;
+        cross-attn projects the memory once and keeps it."""
+        if memory is None:
+            k, v = self.k_proj(x), self.v_proj(x)
+            if self in cache:
+                pk, pv = cache[self]
+                k, v = torch.cat([pk, k]), torch.cat([pv, v])
+            cache[self] = (k, v)
+        else:
+            if self not in cache:
+                cache[self] = (self.k_proj(memory), self.v_proj(memory))
+            k, v = cache[self]
+        # Only past/current keys are in the cache, so no mask is needed.
+        return self.attend(self.q_proj(x) * self.scaling, k, v, False)
+
+
+class ConvBranch(nn.Module):
+    """linear1 (+GLU) -> lightweight/dynamic depthwise conv -> linear2."""
+
+    def __init__(self, br, weight_softmax, causal):
+        super().__init__()
+        w, H, K = br["width"], br["heads"], br["kernel"]
+        assert w % H == 0, "conv width %d not divisible by heads %d" % (w, H)
+        assert causal or K % 2 == 1, "encoder conv kernel must be odd"
+        self.dynamic, self.glu = br["kind"] == "dynamic", br["glu"]
+        self.w, self.H, self.K = w, H, K
+        self.weight_softmax = weight_softmax
+        self.pad_left = K - 1 if causal else K // 2
+        self.linear1 = nn.Linear(w, 2 * w if self.glu else w)
+        if self.dynamic:
+            self.weight_linear = nn.Linear(w, H * K, bias=False)
+        else:
+            self.weight = nn.Parameter(torch.empty(H, 1, K))
+        self.linear2 = nn.Linear(w, w)
+
+    def gate(self, c):
+        u = self.linear1(c)
+        if self.glu:
+            u = u[:, :self.w] * torch.sigmoid(u[:, self.w:])
+        return u
+
+    def kernels(self, g):
+        """Per-position (T, H, K) filter; dynamic filters come from g itself."""
+        T = g.shape[0]
+        if self.dynamic:
+            logits = self.weight_linear(g).view(T, self.H, self.K)
+        else:
+            logits = self.weight.view(1, self.H, self.K).expand(T, self.H, self.K)
+        return torch.softmax(logits, dim=-1) if self.weight_softmax else logits
+
+    def mix(self, win, W):
+        """win (T, w, K) input windows, W (T, H, K): o[t,c] = sum_k W[t,c//R,k] win[t,c,k]."""
+        T = win.shape[0]
+        o = (win.reshape(T, self.H, -1, self.K) * W.unsqueeze(2)).sum(-1)
+        return self.linear2(o.reshape(T, self.w))
+
+    def forward(self, c):
+        g = self.gate(c)
+        # Zero-pad time so that window t covers g[t-P .. t-P+K-1].
+        gp = F.pad(g.t(), (self.pad_left, self.K - 1 - self.pad_left)).t()
+        return self.mix(gp.unfold(0, self.K, 1), self.kernels(g))
+
+    def step(self, c, cache):
+        """Causal only: keep the last K gated inputs (zeros = before the start)."""
+        g = self.gate(c)
+        hist = cache.get(self, torch.zeros(self.K, self.w))
+        hist = torch.cat([hist[1:], g])
+        cache[self] = hist
+        return self.mix(hist.t().unsqueeze(0), self.kernels(g))
+
+
+class MultiBranch(nn.Module):
+    """Splits channels into contiguous slices, one per branch, and re-concatenates."""
+
+    def __init__(self, branches, weight_softmax, causal):
+        super().__init__()
+        self.widths = [b["width"] for b in branches]
+        self.branches = nn.ModuleList(
+            Attention(b["width"], b["heads"], causal) if b["kind"] == "attn"
+            else ConvBranch(b, weight_softmax, causal) for b in branches)
+
+    def forward(self, x):
+        return torch.cat([b(c) for b, c in zip(self.branches, x.split(self.widths, dim=1))], dim=1)
+
+    def step(self, x, cache):
+        return torch.cat([b.step(c, cache) for b, c in zip(self.branches, x.split(self.widths, dim=1))], dim=1)
+
+
+def activation(name):
+    if name == "relu":
+        return torch.relu
+    if name == "gelu":
+        return lambda x: x * 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
+    raise ValueError("unknown activation %r" % name)
+
+
+class Layer(nn.Module):
+    def __init__(self, lay, sc, dim, decoder, cross_heads):
+        super().__init__()
+        br = lay["branches"]
+        assert sum(b["width"] for b in br) == dim, "branch widths must sum to dim"
+        if lay["plain"]:
+            assert len(br) == 1 and br[0]["kind"] == "attn", "plain layer = one attn branch"
+            self.self_attn = Attention(dim, br[0]["heads"], decoder)
+        else:
+            self.self_attn = MultiBranch(br, sc["weight_softmax"], decoder)
+        self.self_attn_layer_norm = nn.LayerNorm(dim, eps=1e-5)
+        self.encoder_attn = None
+        if cross_heads:
+            self.encoder_attn = Attention(dim, cross_heads, False)
+            self.encoder_attn_layer_norm = nn.LayerNorm(dim, eps=1e-5)
+        self.fc1 = nn.Linear(dim, sc["ffn"])
+        self.fc2 = nn.Linear(sc["ffn"], dim)
+        self.final_layer_norm = nn.LayerNorm(dim, eps=1e-5)
+        self.act = activation(sc["activation"])
+        self.pre = {"pre": True, "post": False}[sc["norm"]]
+
+    def residual(self, x, ln, fn):
+        return x + fn(ln(x)) if self.pre else ln(x + fn(x))
+
+    def forward(self, x, enc=None, cache=None):
+        """Full sequence if cache is None, else one position (1, D)."""
+        if cache is None:
+            x = self.residual(x, self.self_attn_layer_norm, self.self_attn)
+        else:
+            x = self.residual(x, self.self_attn_layer_norm, lambda h: self.self_attn.step(h, cache))
+        if self.encoder_attn is not None:
+            if cache is None:
+                ca = lambda h: self.encoder_attn(h, enc)  # noqa: E731
+            else:
+                ca = lambda h: self.encoder_attn.step(h, cache, enc)  # noqa: E731
+            x = self.residual(x, self.encoder_attn_layer_norm, ca)
+        return self.residual(x, self.final_layer_norm, lambda h: self.fc2(self.act(self.fc1(h))))
+
+
+class Stack(nn.Module):
+    def __init__(self, cfg, side):
+        super().__init__()
+        sc, dim = cfg[side], cfg["dim"]
+        decoder = side == "decoder"
+        vocab = cfg["tgt_vocab" if decoder else "src_vocab"]
+        max_len = cfg["max_target" if decoder else "max_source"]
+        cross = sc["cross_heads"] if decoder and cfg["kind"] == "encdec" else 0
+        self.pad = cfg["tokens"]["pad"]
+        self.embed_scale = math.sqrt(dim)
+        self.embed_tokens = nn.Embedding(vocab, dim)
+        self.register_buffer("pe", sinusoids(self.pad + 1 + max_len, dim, self.pad), persistent=False)
+        self.layers = nn.ModuleList(Layer(l, sc, dim, decoder, cross) for l in sc["layers"])
+        self.layer_norm = nn.LayerNorm(dim, eps=1e-5) if sc["final_norm"] else None
+        if decoder and cfg["output"] == "separate":
+            self.embed_out = nn.Parameter(torch.empty(vocab, dim))
+
+    def embed(self, tokens, start):
+        # No pad tokens in the input, so position of index t is pad + 1 + t.
+        pos = torch.arange(len(tokens)) + (self.pad + 1 + start)
+        return self.embed_scale * self.embed_tokens(torch.tensor(tokens)) + self.pe[pos]
+
+    def run(self, x, enc=None, cache=None):
+        for layer in self.layers:
+            x = layer(x, enc, cache)
+        return self.layer_norm(x) if self.layer_norm is not None else x
+
+    def output(self, y):
+        w = self.embed_out if hasattr(self, "embed_out") else self.embed_tokens.weight
+        return F.linear(y, w)
+
+
+class LiteTransformer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        assert cfg["kind"] in ("encdec", "lm")
+        self.cfg = cfg
+        if cfg["kind"] == "encdec":
+            self.encoder = Stack(cfg, "encoder")
+        self.decoder = Stack(cfg, "decoder")
+
+    def encode(self, src):
+        if self.cfg["kind"] != "encdec":
+            return torch.zeros(0, 0)
+        return self.encoder.run(self.encoder.embed(src, 0))
+
+    def decode(self, tgt, enc):
+        """Full-sequence causal forward: (len(tgt), V) logits."""
+        dec = self.decoder
+        return dec.output(dec.run(dec.embed(tgt, 0), enc))
+
+    def decode_step(self, tok, t, enc, cache):
+        """Incremental forward of token tok at position t: (1, V) logits."""
+        dec = self.decoder
+        return dec.output(dec.run(dec.embed([tok], t), enc, cache))
+
+
+def load_model(cfg_path, weights_path):
+    with open(cfg_path) as f:
+        cfg = json.load(f)
+    model = LiteTransformer(cfg)
+    tensors = st.load(weights_path)
+    if cfg["embeddings"] == "shared":
+        assert cfg["src_vocab"] == cfg["tgt_vocab"]
+        assert np.array_equal(tensors["encoder.embed_tokens.weight"],
+                              tensors["decoder.embed_tokens.weight"]), "shared embeddings differ"
+    # strict: every file tensor is used and every model parameter is present.
+    model.load_state_dict({k: torch.from_numpy(np.asarray(v, dtype=np.float32)) for k, v in tensors.items()},
+                          strict=True)
+    model.eval()
+    return cfg, model
+
+
+def cases(cfg):
+    """(case name, src tokens, tgt tokens); ids uniform in [4, vocab), seeded per case."""
+    eos = cfg["tokens"]["eos"]
+    if cfg["kind"] == "encdec":
+        spec = [("src1", 1, 3), ("short", 5, 6), ("max", cfg["max_source"], cfg["max_target"])]
+    else:
+        spec = [("len1", 0, 1), ("short", 0, 9), ("max", 0, cfg["max_target"])]
+    out = []
+    for case, n, m in spec:
+        assert n <= cfg["max_source"] and m <= cfg["max_target"]
+        rng = np.random.default_rng(zlib.crc32(("%s-%s" % (cfg["name"], case)).encode()))
+        src = [int(t) for t in rng.integers(4, cfg["src_vocab"], n)] if n else []
+        tgt = [eos] + [int(t) for t in rng.integers(4, cfg["tgt_vocab"], m - 1)]
+        out.append((case, src, tgt))
+    return out
+
+
+def pick(row):
+    """argmax (first index on ties) and top1 - top2 margin of a float32 row."""
+    row = row.numpy()
+    best = int(np.argmax(row))
+    top2 = np.partition(row, -2)[-2:] if row.size > 1 else np.array([row[0], -np.inf])
+    return best, float(top2.max()) - float(top2.min())
+
+
+def greedy_plan(cfg, tgt):
+    """Prefix, number of decisions and eos-stop rule for a case's greedy path."""
+    if cfg["kind"] == "encdec":
+        return [cfg["tokens"]["eos"]], min(20, cfg["max_target"] - 1), True
+    return list(tgt), min(10, cfg["max_target"] - len(tgt)), False
+
+
+def greedy_full(model, cfg, enc, tgt):
+    prefix, steps, stop_eos = greedy_plan(cfg, tgt)
+    seq, gen, margin = list(prefix), [], math.inf
+    for _ in range(steps):
+        tok, m = pick(model.decode(seq, enc)[-1])
+        margin = min(margin, m)
+        if stop_eos and tok == cfg["tokens"]["eos"]:
+            break
+        gen.append(tok)
+        seq.append(tok)
+    return gen, margin
+
+
+def greedy_incremental(model, cfg, enc, tgt):
+    prefix, steps, stop_eos = greedy_plan(cfg, tgt)
+    cache, gen, margin = {}, [], math.inf
+    for t, tok in enumerate(prefix):
+        row = model.decode_step(tok, t, enc, cache)[0]
+    for i in range(steps):
+        tok, m = pick(row)
+        margin = min(margin, m)
+        if stop_eos and tok == cfg["tokens"]["eos"]:
+            break
+        gen.append(tok)
+        if i + 1 < steps:  # the last token is never fed back
+            row = model.decode_step(tok, len(prefix) + i, enc, cache)[0]
+    return gen, margin
+
+
+def fmt(v):
+    return "%.9g" % v
+
+
+def write_golden(path, src, enc, tgt, logits, gen, margin):
+    lines = ["ltcc-golden 1",
+             " ".join(["src", str(len(src))] + [str(t) for t in src])]
+    def block(head, arr):
+        lines.append(head)
+        flat = arr.reshape(-1).tolist()
+        for i in range(0, len(flat), 8):  # 8 values per line
+            lines.append(" ".join(fmt(v) for v in flat[i:i + 8]))
+    block("enc %d %d" % tuple(enc.shape), enc)
+    lines.append(" ".join(["tgt", str(len(tgt))] + [str(t) for t in tgt]))
+    block("logits %d %d" % tuple(logits.shape), logits)
+    lines.append(" ".join(["greedy", str(len(gen)), fmt(margin)] + [str(t) for t in gen]))
+    lines.append("end")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def generate(cfg_path, weights_path, outdir):
+    cfg, model = load_model(cfg_path, weights_path)
+    os.makedirs(outdir, exist_ok=True)
+    for case, src, tgt in cases(cfg):
+        enc = model.encode(src)
+        logits = model.decode(tgt, enc)
+        assert torch.isfinite(logits).all() and torch.isfinite(enc).all()
+        gen, margin = greedy_full(model, cfg, enc, tgt)
+        path = os.path.join(outdir, "%s-%s.golden" % (cfg["name"], case))
+        write_golden(path, src, enc, tgt, logits, gen, margin)
+        print("%s: src %d tgt %d logits |max| %.3g std %.3g greedy %d margin %.3g" % (
+            path, len(src), len(tgt), logits.abs().max(), logits.std(), len(gen), margin))
+
+
+def selfcheck(cfg_path, weights_path):
+    cfg, model = load_model(cfg_path, weights_path)
+    ok = True
+    for case, src, tgt in cases(cfg):
+        enc = model.encode(src)
+        full = model.decode(tgt, enc)
+        cache = {}
+        inc = torch.cat([model.decode_step(tok, t, enc, cache) for t, tok in enumerate(tgt)])
+        diff = float((full - inc).abs().max())
+        g_full, m_full = greedy_full(model, cfg, enc, tgt)
+        g_inc, _ = greedy_incremental(model, cfg, enc, tgt)
+        # A near-tie could legitimately flip the greedy path; only then tolerate it.
+        same = g_full == g_inc or m_full < 1e-4
+        good = diff <= SELFCHECK_TOL and same
+        ok &= good
+        print("%s-%s: step-vs-full max|diff| %.3g, greedy %s (%d tokens): %s" % (
+            cfg["name"], case, diff, "same" if g_full == g_inc else "DIFFERS", len(g_full),
+            "ok" if good else "FAIL"))
+    if not ok:
+        sys.exit("selfcheck FAILED for %s" % cfg["name"])
+
+
+def main(argv):
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    with torch.no_grad():
+        if len(argv) == 4 and argv[1] == "--selfcheck":
+            selfcheck(argv[2], argv[3])
+        elif len(argv) == 4 and not argv[1].startswith("-"):
+            generate(argv[1], argv[2], argv[3])
+        else:
+            sys.exit(__doc__.strip().split("\n\n")[1])
+
+
+if __name__ == "__main__":
+    main(sys.argv)
