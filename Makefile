@@ -1,0 +1,52 @@
+# ltcc — build, test, demo. Plain make; see README.md.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Wpedantic -D_POSIX_C_SOURCE=200809L
+LDLIBS   = -ljson-c -lm
+PREFIX  ?= /usr/local
+PY      ?= /usr/bin/python3
+B        = build
+
+SRCS = arena.c diag.c check.c weights.c lower.c fuse.c plan.c emit.c
+OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
+
+all: $(B)/ltcc
+
+$(B)/ltcc: $(OBJS) $(B)/main.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/%.o: compiler/%.c compiler/ltcc.h $(B)/parser.h | $(B)
+	$(CC) $(CFLAGS) -Icompiler -I$(B) -c -o $@ $<
+
+$(B)/parser.c $(B)/parser.h: compiler/parser.y | $(B)
+	bison -Wall --defines=$(B)/parser.h -o $(B)/parser.c $<
+
+$(B)/lexer.c: compiler/lexer.l | $(B)
+	flex -o $@ $<
+
+# generated code: relaxed warnings (flex's own output is not -Wpedantic clean)
+$(B)/lexer.o: $(B)/lexer.c $(B)/parser.h compiler/ltcc.h
+	$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Icompiler -I$(B) -c -o $@ $<
+$(B)/parser.o: $(B)/parser.c compiler/ltcc.h
+	$(CC) $(CFLAGS) -Icompiler -I$(B) -c -o $@ $<
+
+# kernels are embedded in ltcc as C strings
+$(B)/templates.c: templates/generic/kernels.c | $(B)
+	{ echo '/* generated from templates/ by make */'; \
+	  printf 'const char *const tmpl_generic_kernels =\n'; \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
+	  echo ';'; } > $@
+$(B)/templates.o: $(B)/templates.c
+	$(CC) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
+
+$(B):
+	mkdir -p $(B)
+
+install: $(B)/ltcc
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/ltcc $(DESTDIR)$(PREFIX)/bin/ltcc
+
+clean:
+	rm -rf $(B) regress/golden models/*.safetensors models/*.json
+
+.PHONY: all install clean

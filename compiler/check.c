@@ -1,0 +1,655 @@
+/* check.c — from the statement tree to a validated Model.
+ *
+ * Requires: a tree from ast_parse. Guarantees: every key is known and
+ * defined once, every value has the right type and range, and the shapes
+ * are possible (branch widths sum to D, heads divide widths, kernels odd).
+ * Errors point at the statement or the value at fault. */
+#include <stdlib.h>
+#include <string.h>
+#include "ltcc.h"
+
+/* ---- value helpers ---- */
+
+static Value *nth(const Node *n, int i)
+{
+	Value *v = n->vals;
+	while (v && i-- > 0)
+		v = v->next;
+	return v;
+}
+
+/* Past-the-end location of a statement, for "expected a value" errors. */
+static Loc after_key(const Node *n)
+{
+	Loc l = n->loc;
+	l.col += (int)strlen(n->key);
+	return l;
+}
+
+static bool want_count(const Node *n, int lo, int hi)
+{
+	if (n->nvals < lo) {
+		diag_error(after_key(n), "'%s' needs %d value%s", n->key, lo, lo == 1 ? "" : "s");
+		return false;
+	}
+	if (hi >= 0 && n->nvals > hi) {
+		diag_error(nth(n, hi)->loc, "too many values for '%s'", n->key);
+		return false;
+	}
+	if (n->has_block) {
+		diag_error(n->loc, "'%s' takes no block", n->key);
+		return false;
+	}
+	return true;
+}
+
+static bool int_in(const Value *v, const char *what, long lo, long hi, int *out)
+{
+	if (v->kind != V_INT) {
+		diag_error(v->loc, "%s must be an integer", what);
+		return false;
+	}
+	if (v->ival < lo || v->ival > hi) {
+		if (hi == 1L << 30)
+			diag_error(v->loc, "%s must be at least %ld, not %ld", what, lo, v->ival);
+		else
+			diag_error(v->loc, "%s must be between %ld and %ld, not %ld", what, lo, hi, v->ival);
+		return false;
+	}
+	*out = (int)v->ival;
+	return true;
+}
+
+#define BIG (1L << 30)
+
+/* `key N;` */
+static bool get_int(const Node *n, long lo, int *out)
+{
+	return want_count(n, 1, 1) && int_in(n->vals, n->key, lo, BIG, out);
+}
+
+/* One identifier out of a list; returns its index or -1. */
+static int ident_of(const Value *v, const char *what, const char *const *choices)
+{
+	if (v->kind == V_IDENT)
+		for (int i = 0; choices[i]; i++)
+			if (strcmp(v->s, choices[i]) == 0)
+				return i;
+	char list[256] = "";
+	for (int i = 0; choices[i]; i++)
+		snprintf(list + strlen(list), sizeof list - strlen(list), "%s'%s'",
+			 i ? (choices[i + 1] ? ", " : " or ") : "", choices[i]);
+	diag_error(v->loc, "%s must be %s", what, list);
+	return -1;
+}
+
+static const char *const yes_no[] = { "no", "yes", NULL };
+
+static bool get_flag(const Node *n, bool *out)
+{
+	if (!want_count(n, 1, 1))
+		return false;
+	int i = ident_of(n->vals, n->key, yes_no);
+	*out = i == 1;
+	return i >= 0;
+}
+
+/* ---- duplicate detection: each key once per block ---- */
+
+static const Node *seen_before(const Node *first, const Node *n)
+{
+	for (const Node *p = first; p != n; p = p->next)
+		if (strcmp(p->key, n->key) == 0)
+			return p;
+	return NULL;
+}
+
+static bool once(const Node *first, const Node *n)
+{
+	const Node *p = seen_before(first, n);
+	if (!p)
+		return true;
+	diag_error(n->loc, "duplicate definition of '%s'", n->key);
+	diag_note(p->loc, "first defined here");
+	return false;
+}
+
+static void unknown(const Node *n, const char *where)
+{
+	diag_error(n->loc, "unknown key '%s' in %s", n->key, where);
+}
+
+/* ---- branches ---- */
+
+static const char *const branch_kinds[] = { "attn", "lightweight", "dynamic", NULL };
+
+/* branch KIND WIDTH heads H [glu] [kernel K] [prefix "s"] */
+static bool parse_branch(const Node *n, Branch *b)
+{
+	if (n->has_block) {
+		diag_error(n->loc, "'branch' takes no block");
+		return false;
+	}
+	if (n->nvals < 4) {
+		diag_error(after_key(n), "'branch' needs a kind, a width and 'heads N'");
+		return false;
+	}
+	Value *v = n->vals;
+	int k = ident_of(v, "branch kind", branch_kinds);
+	if (k < 0)
+		return false;
+	b->kind = (BranchKind)k;
+	b->loc = n->loc;
+	v = v->next;
+	if (!int_in(v, "branch width", 1, BIG, &b->width))
+		return false;
+	for (v = v->next; v; v = v->next) {
+		if (v->kind != V_IDENT) {
+			diag_error(v->loc, "expected a branch option ('heads', 'glu', 'kernel' or 'prefix')");
+			return false;
+		}
+		const char *o = v->s;
+		bool conv_only = strcmp(o, "glu") == 0 || strcmp(o, "kernel") == 0;
+		if (conv_only && b->kind == BR_ATTN) {
+			diag_error(v->loc, "'%s' applies to convolution branches only", o);
+			return false;
+		}
+		if (strcmp(o, "glu") == 0) {
+			b->glu = true;
+			continue;
+		}
+		if (strcmp(o, "heads") && strcmp(o, "kernel") && strcmp(o, "prefix")) {
+			diag_error(v->loc, "unknown branch option '%s'", o);
+			return false;
+		}
+		Value *a = v->next;
+		if (!a) {
+			diag_error(v->loc, "'%s' needs a value", o);
+			return false;
+		}
+		if (strcmp(o, "prefix") == 0) {
+			if (a->kind != V_STR) {
+				diag_error(a->loc, "prefix must be a string");
+				return false;
+			}
+			b->prefix = a->s;
+		} else if (strcmp(o, "heads") == 0) {
+			if (!int_in(a, "heads", 1, BIG, &b->heads))
+				return false;
+		} else {
+			if (!int_in(a, "kernel size", 1, BIG, &b->kernel))
+				return false;
+			if (b->kernel % 2 == 0) {
+				diag_error(a->loc, "kernel size must be odd, not %d", b->kernel);
+				return false;
+			}
+		}
+		v = a;
+	}
+	if (!b->heads) {
+		diag_error(n->loc, "branch needs 'heads N'");
+		return false;
+	}
+	if (b->width % b->heads) {
+		diag_error(nth(n, 1)->loc, "branch width %d is not divisible by its %d heads",
+			   b->width, b->heads);
+		return false;
+	}
+	return true;
+}
+
+/* A layer's branch list from its statements; returns -1 on error,
+ * 0 when the block states none (the stack's default applies), 1 when set. */
+static int parse_branches(const Node *kids, Layer *L)
+{
+	int found = 0;
+	for (const Node *n = kids; n; n = n->next) {
+		bool is_branch = strcmp(n->key, "branch") == 0;
+		bool is_plain = strcmp(n->key, "attention") == 0;
+		if (!is_branch && !is_plain)
+			continue;
+		if (L->plain || (is_plain && L->nbranch)) {
+			diag_error(n->loc, "a plain 'attention' layer has no other branches");
+			return -1;
+		}
+		if (L->nbranch == MAX_BRANCHES) {
+			diag_error(n->loc, "more than %d branches", MAX_BRANCHES);
+			return -1;
+		}
+		Branch *b = &L->br[L->nbranch++];
+		found = 1;
+		if (is_branch) {
+			if (!parse_branch(n, b))
+				return -1;
+			continue;
+		}
+		/* attention heads H: fairseq's MultiheadAttention over all channels */
+		L->plain = true;
+		b->kind = BR_ATTN;
+		b->loc = n->loc;
+		if (!want_count(n, 2, 2))
+			return -1;
+		if (n->vals->kind != V_IDENT || strcmp(n->vals->s, "heads")) {
+			diag_error(n->vals->loc, "expected 'heads N'");
+			return -1;
+		}
+		if (!int_in(n->vals->next, "heads", 1, BIG, &b->heads))
+			return -1;
+	}
+	return found;
+}
+
+/* ---- stacks ---- */
+
+static const char *const norms[] = { "post", "pre", NULL };
+static const char *const acts[] = { "relu", "gelu", NULL };
+
+typedef struct StackSrc {
+	const Node *kernels;
+	const Node *layer_blocks[256];
+} StackSrc;
+
+static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
+{
+	const char *where = is_dec ? "decoder" : "encoder";
+	Layer dflt = {0};
+	const Node *kernels = NULL, *layers_n = NULL, *cross = NULL;
+	bool ok = true;
+	s->present = true;
+	s->loc = blk->loc;
+	s->weight_softmax = true;
+	s->act = ACT_RELU;
+	s->prefix = is_dec ? "decoder." : "encoder.";
+	if (blk->nvals) {
+		diag_error(blk->vals->loc, "'%s' takes no values", where);
+		ok = false;
+	}
+	int r = parse_branches(blk->kids, &dflt);
+	if (r < 0)
+		return false;
+
+	for (const Node *n = blk->kids; n; n = n->next) {
+		const char *k = n->key;
+		if (!strcmp(k, "branch") || !strcmp(k, "attention") || !strcmp(k, "layer"))
+			continue;
+		if (!once(blk->kids, n)) {
+			ok = false;
+			continue;
+		}
+		if (!strcmp(k, "layers")) {
+			layers_n = n;
+			ok &= get_int(n, 1, &s->nlayers);
+			if (s->nlayers > 256) {
+				diag_error(n->vals->loc, "at most 256 layers");
+				ok = false;
+			}
+		} else if (!strcmp(k, "norm")) {
+			int i = want_count(n, 1, 1) ? ident_of(n->vals, "norm", norms) : -1;
+			s->pre_norm = i == 1;
+			ok &= i >= 0;
+		} else if (!strcmp(k, "final_norm")) {
+			ok &= get_flag(n, &s->final_norm);
+		} else if (!strcmp(k, "weight_softmax")) {
+			ok &= get_flag(n, &s->weight_softmax);
+		} else if (!strcmp(k, "ffn")) {
+			if (!want_count(n, 1, 2) || !int_in(n->vals, "ffn width", 1, BIG, &s->ffn)) {
+				ok = false;
+			} else if (n->nvals == 2) {
+				int i = ident_of(n->vals->next, "activation", acts);
+				s->act = i == 1 ? ACT_GELU : ACT_RELU;
+				ok &= i >= 0;
+			}
+		} else if (!strcmp(k, "kernels")) {
+			kernels = n;
+			if (n->has_block || n->nvals == 0) {
+				diag_error(n->loc, "'kernels' needs one size per layer");
+				ok = false;
+			}
+		} else if (!strcmp(k, "prefix")) {
+			if (want_count(n, 1, 1) && n->vals->kind == V_STR)
+				s->prefix = n->vals->s;
+			else {
+				if (n->nvals == 1)
+					diag_error(n->vals->loc, "prefix must be a string");
+				ok = false;
+			}
+		} else if (!strcmp(k, "cross_attention") && is_dec) {
+			cross = n;
+			if (!want_count(n, 2, 2) || n->vals->kind != V_IDENT || strcmp(n->vals->s, "heads")) {
+				if (n->nvals >= 1)
+					diag_error(n->vals->loc, "expected 'heads N'");
+				ok = false;
+			} else {
+				ok &= int_in(n->vals->next, "heads", 1, BIG, &s->cross_heads);
+			}
+		} else {
+			unknown(n, where);
+			ok = false;
+		}
+	}
+	if (!ok)
+		return false;
+	if (!layers_n) {
+		diag_error(blk->loc, "%s needs 'layers N'", where);
+		return false;
+	}
+	if (m->dim && s->ffn == 0)
+		s->ffn = m->dim; /* the released configs use ffn = D */
+
+	/* the encoder-decoder attention exists exactly when there is an encoder */
+	if (is_dec && !m->is_lm && !cross) {
+		diag_error(blk->loc, "decoder of an encoder-decoder model needs 'cross_attention heads N'");
+		return false;
+	}
+	if (is_dec && m->is_lm && cross) {
+		diag_error(cross->loc, "a decoder-only model has no cross attention");
+		return false;
+	}
+	if (cross && m->dim % s->cross_heads) {
+		diag_error(cross->vals->next->loc, "model width %d is not divisible by %d cross-attention heads",
+			   m->dim, s->cross_heads);
+		return false;
+	}
+
+	/* per-layer kernel sizes: one for all layers, or one per layer */
+	int nk = 0, ks[256];
+	if (kernels) {
+		for (Value *v = kernels->vals; v; v = v->next) {
+			if (!int_in(v, "kernel size", 1, BIG, &ks[nk < 255 ? nk : 255]))
+				return false;
+			if (ks[nk < 255 ? nk : 255] % 2 == 0) {
+				diag_error(v->loc, "kernel size must be odd, not %ld", v->ival);
+				return false;
+			}
+			if (nk < 255)
+				nk++;
+		}
+		if (nk != 1 && nk < s->nlayers) {
+			diag_error(kernels->loc, "'kernels' lists %d sizes for %d layers", nk, s->nlayers);
+			return false;
+		}
+		if (nk > s->nlayers && nk != 1)
+			diag_warning(nth(kernels, s->nlayers)->loc,
+				     "'kernels' lists %d sizes for %d layers; the extra ones are ignored",
+				     nk, s->nlayers);
+	}
+
+	s->layers = arena_alloc(sizeof(Layer) * (size_t)s->nlayers);
+	for (int i = 0; i < s->nlayers; i++) {
+		s->layers[i] = dflt;
+		s->layers[i].loc = dflt.nbranch ? dflt.br[0].loc : blk->loc;
+	}
+	for (const Node *n = blk->kids; n; n = n->next) {
+		if (strcmp(n->key, "layer"))
+			continue;
+		int idx;
+		if (!n->has_block || n->nvals != 1) {
+			diag_error(n->loc, "expected 'layer INDEX { ... }'");
+			return false;
+		}
+		if (!int_in(n->vals, "layer index", 0, s->nlayers - 1, &idx))
+			return false;
+		for (const Node *p = blk->kids; p != n; p = p->next)
+			if (!strcmp(p->key, "layer") && p->nvals == 1 && p->vals->kind == V_INT && p->vals->ival == idx) {
+				diag_error(n->loc, "duplicate definition of layer %d", idx);
+				diag_note(p->loc, "first defined here");
+				return false;
+			}
+		Layer L = {0};
+		L.loc = n->loc;
+		int got = parse_branches(n->kids, &L);
+		if (got < 0)
+			return false;
+		for (const Node *q = n->kids; q; q = q->next) {
+			if (!strcmp(q->key, "branch") || !strcmp(q->key, "attention"))
+				continue;
+			if (!strcmp(q->key, "prefix")) {
+				if (!once(n->kids, q) || !want_count(q, 1, 1))
+					return false;
+				if (q->vals->kind != V_STR) {
+					diag_error(q->vals->loc, "prefix must be a string");
+					return false;
+				}
+				L.prefix = q->vals->s;
+				continue;
+			}
+			unknown(q, "layer");
+			return false;
+		}
+		if (got == 0) {  /* only a prefix: keep the default branches */
+			const char *p = L.prefix;
+			L = dflt;
+			L.prefix = p;
+			L.loc = n->loc;
+		}
+		s->layers[idx] = L;
+	}
+
+	/* Fill in what the defaults leave open and check the shapes. */
+	for (int i = 0; i < s->nlayers; i++) {
+		Layer *L = &s->layers[i];
+		if (!L->prefix)
+			L->prefix = arena_printf("%slayers.%d.", s->prefix, i);
+		if (L->nbranch == 0) {
+			diag_error(blk->loc, "%s layer %d has no branches (add 'branch ...' or 'attention heads N')",
+				   where, i);
+			return false;
+		}
+		int c0 = 0;
+		for (int b = 0; b < L->nbranch; b++) {
+			Branch *br = &L->br[b];
+			if (L->plain) {
+				br->width = m->dim;
+				if (m->dim % br->heads) {
+					diag_error(br->loc, "model width %d is not divisible by %d heads", m->dim, br->heads);
+					return false;
+				}
+			}
+			br->c0 = c0;
+			c0 += br->width;
+			if (!br->prefix)
+				br->prefix = L->plain ? "self_attn." : arena_printf("self_attn.branches.%d.", b);
+			if (br->kind != BR_ATTN && !br->kernel) {
+				if (!kernels) {
+					diag_error(br->loc, "convolution branch needs a kernel size ('kernel K' here or 'kernels' in the %s)", where);
+					return false;
+				}
+				br->kernel = ks[nk == 1 ? 0 : i];
+			}
+		}
+		if (c0 != m->dim) {
+			diag_error(L->br[0].loc, "%s layer %d: branch widths sum to %d, but the model width is %d",
+				   where, i, c0, m->dim);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* ---- the model ---- */
+
+static const char *const token_names[] = { "bos", "pad", "eos", "unk", NULL };
+static const char *const emb_kinds[] = { "separate", "shared", NULL };
+static const char *const out_kinds[] = { "separate", "tied", NULL };
+
+static bool check_tokens(const Node *n, Model *m)
+{
+	if (n->has_block || n->nvals % 2 || n->nvals == 0) {
+		diag_error(n->loc, "expected 'tokens NAME ID ...' pairs, e.g. 'tokens bos 0 pad 1 eos 2 unk 3'");
+		return false;
+	}
+	int *slot[] = { &m->bos, &m->pad, &m->eos, &m->unk };
+	for (Value *v = n->vals; v; v = v->next->next) {
+		int i = ident_of(v, "token name", token_names);
+		if (i < 0 || !int_in(v->next, v->s, 0, BIG, slot[i]))
+			return false;
+	}
+	return true;
+}
+
+static char *dir_join(const char *ltd_path, const char *rel)
+{
+	const char *slash = strrchr(ltd_path, '/');
+	if (rel[0] == '/' || !slash)
+		return arena_strdup(rel);
+	return arena_printf("%.*s/%s", (int)(slash - ltd_path), ltd_path, rel);
+}
+
+static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
+{
+	const Node *enc = NULL, *dec = NULL, *vocab = NULL, *srcv = NULL, *tgtv = NULL;
+	const Node *maxs = NULL, *maxt = NULL, *emb = NULL, *dim = NULL, *w = NULL;
+	bool ok = true;
+	m->bos = 0; m->pad = 1; m->eos = 2; m->unk = 3;  /* fairseq's dictionary */
+	m->tied_output = true;
+
+	for (const Node *n = mdl->kids; n; n = n->next) {
+		const char *k = n->key;
+		if (!once(mdl->kids, n)) {
+			ok = false;
+			continue;
+		}
+		if (!strcmp(k, "dim")) {
+			dim = n;
+			ok &= get_int(n, 1, &m->dim);
+		} else if (!strcmp(k, "vocab")) {
+			vocab = n;
+			ok &= get_int(n, 1, &m->src_vocab);
+			m->tgt_vocab = m->src_vocab;
+		} else if (!strcmp(k, "src_vocab")) {
+			srcv = n;
+			ok &= get_int(n, 1, &m->src_vocab);
+		} else if (!strcmp(k, "tgt_vocab")) {
+			tgtv = n;
+			ok &= get_int(n, 1, &m->tgt_vocab);
+		} else if (!strcmp(k, "max_source")) {
+			maxs = n;
+			ok &= get_int(n, 1, &m->max_source);
+		} else if (!strcmp(k, "max_target")) {
+			maxt = n;
+			ok &= get_int(n, 1, &m->max_target);
+		} else if (!strcmp(k, "tokens")) {
+			ok &= check_tokens(n, m);
+		} else if (!strcmp(k, "positions")) {
+			static const char *const pos[] = { "sinusoidal", NULL };
+			ok &= want_count(n, 1, 1) && ident_of(n->vals, "positions", pos) >= 0;
+		} else if (!strcmp(k, "embeddings")) {
+			emb = n;
+			int i = want_count(n, 1, 1) ? ident_of(n->vals, "embeddings", emb_kinds) : -1;
+			m->shared_embed = i == 1;
+			ok &= i >= 0;
+		} else if (!strcmp(k, "output")) {
+			int i = want_count(n, 1, 1) ? ident_of(n->vals, "output", out_kinds) : -1;
+			m->tied_output = i == 1;
+			ok &= i >= 0;
+		} else if (!strcmp(k, "weights")) {
+			w = n;
+			if (want_count(n, 1, 1) && n->vals->kind == V_STR) {
+				m->weights_path = dir_join(ltd_path, n->vals->s);
+				m->weights_loc = n->vals->loc;
+			} else {
+				if (n->nvals == 1)
+					diag_error(n->vals->loc, "weights must be a string (a path)");
+				ok = false;
+			}
+		} else if (!strcmp(k, "encoder")) {
+			enc = n;
+		} else if (!strcmp(k, "decoder")) {
+			dec = n;
+		} else {
+			unknown(n, "model");
+			ok = false;
+		}
+	}
+	if (!ok)
+		return false;
+
+	/* required statements */
+	struct { const Node *n; const char *what; } req[] = {
+		{ dim, "'dim N'" }, { w, "'weights \"FILE\"'" }, { dec, "a 'decoder { ... }' block" },
+		{ maxt, "'max_target N'" },
+	};
+	for (size_t i = 0; i < sizeof req / sizeof req[0]; i++)
+		if (!req[i].n) {
+			diag_error(mdl->loc, "model '%s' needs %s", m->name, req[i].what);
+			ok = false;
+		}
+	if (!ok)
+		return false;
+	m->is_lm = enc == NULL;
+	if (vocab && (srcv || tgtv)) {
+		diag_error((srcv ? srcv : tgtv)->loc, "'vocab' already sets both vocabularies");
+		diag_note(vocab->loc, "'vocab' is here");
+		return false;
+	}
+	if (m->is_lm) {
+		if (srcv || maxs || emb) {
+			const Node *bad = srcv ? srcv : maxs ? maxs : emb;
+			diag_error(bad->loc, "'%s' needs an encoder; this model is decoder-only", bad->key);
+			return false;
+		}
+		if (!vocab && !tgtv) {
+			diag_error(mdl->loc, "model '%s' needs 'vocab N'", m->name);
+			return false;
+		}
+	} else {
+		if (!maxs) {
+			diag_error(mdl->loc, "model '%s' needs 'max_source N'", m->name);
+			return false;
+		}
+		if (!vocab && !(srcv && tgtv)) {
+			diag_error(mdl->loc, "model '%s' needs 'vocab N' or both 'src_vocab' and 'tgt_vocab'", m->name);
+			return false;
+		}
+		if (m->shared_embed && m->src_vocab != m->tgt_vocab) {
+			diag_error(emb->loc, "shared embeddings need one vocabulary, not %d and %d",
+				   m->src_vocab, m->tgt_vocab);
+			return false;
+		}
+	}
+	int minv = m->is_lm ? m->tgt_vocab : (m->src_vocab < m->tgt_vocab ? m->src_vocab : m->tgt_vocab);
+	int ids[] = { m->bos, m->pad, m->eos, m->unk };
+	for (int i = 0; i < 4; i++)
+		if (ids[i] >= minv) {
+			diag_error(mdl->loc, "token id %s=%d is outside the vocabulary of %d", token_names[i], ids[i], minv);
+			return false;
+		}
+	if (m->dim < 2) {
+		diag_error(dim->vals->loc, "model width must be at least 2");
+		return false;
+	}
+	if (enc && !check_stack(enc, &m->enc, m, false))
+		return false;
+	return check_stack(dec, &m->dec, m, true);
+}
+
+Model *check_model(const Node *root, const char *ltd_path)
+{
+	const Node *mdl = NULL;
+	for (const Node *n = root; n; n = n->next) {
+		if (strcmp(n->key, "model")) {
+			diag_error(n->loc, "expected 'model NAME { ... }', not '%s'", n->key);
+			return NULL;
+		}
+		if (mdl) {
+			diag_error(n->loc, "only one model per file");
+			diag_note(mdl->loc, "the first model is here");
+			return NULL;
+		}
+		mdl = n;
+	}
+	if (!mdl) {
+		diag_plain_error("%s: no model defined (expected 'model NAME { ... }')", ltd_path);
+		return NULL;
+	}
+	if (mdl->nvals != 1 || mdl->vals->kind != V_IDENT || !mdl->has_block) {
+		diag_error(mdl->loc, "expected 'model NAME { ... }' with NAME an identifier");
+		return NULL;
+	}
+	Model *m = arena_alloc(sizeof *m);
+	m->name = mdl->vals->s;
+	m->loc = mdl->loc;
+	if (!check_body(mdl, m, ltd_path))
+		return NULL;
+	return m;
+}

@@ -1,0 +1,131 @@
+/* diag.c — diagnostics in gcc's form:
+ *   file:line:col: error: message
+ *     source line
+ *         ^
+ * Bad input is reported and counted; internal bugs go through die(). */
+#include <stdlib.h>
+#include <string.h>
+#include "ltcc.h"
+
+static int nerrors;
+static FILE *out;
+
+void diag_set_stream(FILE *f) { out = f; }
+int diag_error_count(void) { return nerrors; }
+void diag_reset(void) { nerrors = 0; }
+
+static FILE *stream(void) { return out ? out : stderr; }
+
+/* Print the line `at` points into, and a caret under its column. */
+static void show_line(Loc at)
+{
+	const char *p = at.file->text;
+	for (int l = 1; l < at.line && *p; p++)
+		if (*p == '\n')
+			l++;
+	const char *end = strchr(p, '\n');
+	int len = end ? (int)(end - p) : (int)strlen(p);
+	fprintf(stream(), " %.*s\n ", len, p);
+	for (int i = 1; i < at.col && i <= len; i++)
+		fputc(p[i - 1] == '\t' ? '\t' : ' ', stream());
+	fputs("^\n", stream());
+}
+
+static void report(Loc at, const char *kind, const char *fmt, va_list ap)
+{
+	if (at.file && at.line > 0)
+		fprintf(stream(), "%s:%d:%d: %s: ", at.file->name, at.line, at.col, kind);
+	else if (at.file)
+		fprintf(stream(), "%s: %s: ", at.file->name, kind);
+	else
+		fprintf(stream(), "ltcc: %s: ", kind);
+	vfprintf(stream(), fmt, ap);
+	fputc('\n', stream());
+	if (at.file && at.line > 0)
+		show_line(at);
+}
+
+#define MAX_ERRORS 20
+
+void diag_error(Loc at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(at, "error", fmt, ap);
+	va_end(ap);
+	if (++nerrors == MAX_ERRORS)
+		fprintf(stream(), "ltcc: too many errors, stopping\n");
+}
+
+void diag_warning(Loc at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(at, "warning", fmt, ap);
+	va_end(ap);
+}
+
+void diag_note(Loc at, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report(at, "note", fmt, ap);
+	va_end(ap);
+}
+
+void diag_plain_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	report((Loc){0}, "error", fmt, ap);
+	va_end(ap);
+	nerrors++;
+}
+
+_Noreturn void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ltcc: internal error: ");
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	abort();
+}
+
+SrcFile *src_from_string(const char *name, const char *text)
+{
+	SrcFile *f = arena_alloc(sizeof *f);
+	f->name = arena_strdup(name);
+	f->text = arena_strdup(text);
+	return f;
+}
+
+SrcFile *src_read(const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	for (size_t r; buf && (r = fread(buf + n, 1, cap - n - 1, fp)) > 0;) {
+		n += r;
+		if (cap - n - 1 == 0) {
+			char *nb = realloc(buf, cap *= 2);
+			if (!nb) { free(buf); buf = NULL; }
+			buf = nb;
+		}
+	}
+	fclose(fp);
+	if (!buf)
+		die("out of memory reading %s", path);
+	buf[n] = 0;
+	SrcFile *f = src_from_string(path, buf);
+	free(buf);
+	if (strlen(f->text) != n) {
+		/* a NUL byte: the lexer would stop there silently */
+		diag_error((Loc){ f, 0, 0 }, "file contains a NUL byte");
+		return NULL;
+	}
+	return f;
+}

@@ -1,0 +1,473 @@
+/* emit.c — the IR as one C99 file and its header.
+ *
+ * Requires: a planned IR. Guarantees: output that compiles warning-free
+ * with -std=c99 -Wall -Wextra -pedantic, allocates nothing, and reads top
+ * to bottom: kernels, weights, the memory plan, one function per block,
+ * then the entry points as a straight line of block calls. Output depends
+ * only on the inputs and options (no times, hosts or absolute paths). */
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ltcc.h"
+
+typedef struct Emit {
+	const IR *ir;
+	const EmitOpts *o;
+	FILE *f;
+	const char *P;      /* symbol prefix */
+	const char *U;      /* macro prefix, upper case */
+} Emit;
+
+static const char *upper(const char *s)
+{
+	char *u = arena_strdup(s);
+	for (char *p = u; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return u;
+}
+
+/* Exact float text: %.9g round-trips fp32; make sure it reads as a float. */
+static void put_float(FILE *f, float v)
+{
+	char buf[40];
+	snprintf(buf, sizeof buf, "%.9g", (double)v);
+	if (!strpbrk(buf, ".en"))
+		strcat(buf, ".0");
+	fprintf(f, "%sf", buf);
+}
+
+static const char *rows_expr(Rows r)
+{
+	switch (r) {
+	case RW_ONE: return "1";
+	case RW_N: return "n";
+	case RW_POS1: return "st_pos + 1";
+	case RW_SRC: return "st_src_n";
+	}
+	die("bad rows");
+}
+
+/* The C expression for a tensor's first element (row 0, or the decoder
+ * position for K/V cache writes). */
+static const char *ref(const Tensor *t, bool at_pos)
+{
+	if (!t)
+		return "0";
+	const char *s = t->kind == T_WEIGHT ? t->name
+		      : t->base ? arena_printf("(%s + %d)", t->base->name, t->col0) : t->name;
+	if (at_pos)
+		s = arena_printf("(%s + (long)st_pos * %d)", s, t->stride);
+	return s;
+}
+
+/* ---- kernels: the template's marked chunks that this model calls ---- */
+
+#define MAX_KERNELS 64
+
+typedef struct Chunk { const char *name, *deps, *text; size_t len; } Chunk;
+
+/* Split the template at lines that open with the marker "/" "*@". */
+static int chunks(const char *t, Chunk *c, const char **head, size_t *head_len)
+{
+	int n = 0;
+	const char *p = strstr(t, "\n/*@");
+	*head = t;
+	*head_len = p ? (size_t)(p - t) + 1 : strlen(t);
+	while (p && n < MAX_KERNELS) {
+		p++;                                 /* at the marker */
+		const char *eol = strchr(p, '\n');
+		char *line = arena_printf("%.*s", (int)(eol - p), p);
+		char *nm = line + 3, *end = strstr(nm, "*/");
+		if (end)
+			*end = 0;
+		while (*nm == ' ')
+			nm++;
+		char *sp = strchr(nm, ' ');
+		c[n].deps = sp ? sp + 1 : "";
+		if (sp)
+			*sp = 0;
+		c[n].name = nm;
+		c[n].text = eol + 1;
+		p = strstr(eol, "\n/*@");
+		c[n].len = p ? (size_t)(p - eol) : strlen(eol + 1);
+		n++;
+	}
+	return n;
+}
+
+static void need(const char *name, Chunk *c, int n, bool *used)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(c[i].name, name) && !used[i]) {
+			used[i] = true;
+			char *deps = arena_strdup(c[i].deps);
+			for (char *d = strtok(deps, " "); d; d = strtok(NULL, " "))
+				need(d, c, n, used);
+		}
+}
+
+static void need_op(const Op *o, Chunk *c, int n, bool *used)
+{
+	switch (o->kind) {
+	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LOGITS: need("k_linear", c, n, used); break;
+	case OP_GLU: need("k_glu", c, n, used); break;
+	case OP_ATTN: need("k_attention", c, n, used); break;
+	case OP_CONV_LIGHT:
+	case OP_CONV_DYN:
+		if (!o->step) {
+			need(o->kind == OP_CONV_DYN ? "k_conv_dyn" : "k_conv_light", c, n, used);
+			break;
+		}
+		need(o->in[2] ? "k_conv_step" : "k_conv_row", c, n, used);
+		if (o->kind == OP_CONV_DYN)
+			need("k_linear", c, n, used);
+		if (o->weight_softmax)
+			need("k_softmax", c, n, used);
+		break;
+	case OP_CONV_HIST: need("k_conv_push", c, n, used); break;
+	case OP_ADD_LN: need("k_add_layernorm", c, n, used); break;
+	case OP_LN: need(o->out == o->in[0] ? "k_add_layernorm" : "k_layernorm", c, n, used); break;
+	case OP_EMBED: need("k_embed", c, n, used); break;
+	case OP_ADD: case OP_COUNT: break;
+	}
+}
+
+static void emit_kernels(Emit *e)
+{
+	Chunk c[MAX_KERNELS];
+	bool used[MAX_KERNELS] = {0};
+	const char *head;
+	size_t head_len;
+	int n = chunks(tmpl_generic_kernels, c, &head, &head_len);
+	const Program *ps[2] = { &e->ir->encode, &e->ir->step };
+	for (int p = 0; p < 2; p++)
+		for (int i = 0; i < ps[p]->nops; i++)
+			need_op(ps[p]->ops[i], c, n, used);
+	fwrite(head, 1, head_len, e->f);
+	for (int i = 0; i < n; i++)
+		if (used[i])
+			fwrite(c[i].text, 1, c[i].len, e->f);
+}
+
+/* ---- weights ---- */
+
+static void emit_weights(Emit *e)
+{
+	const IR *ir = e->ir;
+	fprintf(e->f, "/* ---- weights: static const, so they stay in flash ---- */\n");
+	for (int i = 0; i < ir->ntensors; i++) {
+		Tensor *t = ir->tensors[i];
+		if (t->kind != T_WEIGHT)
+			continue;
+		size_t n = (size_t)t->rows * (size_t)t->cols;
+		fprintf(e->f, "\n/* %s (%d, %d)%s%s */\n", t->src, t->rows, t->cols,
+			t->note && *t->note ? ", " : "", t->note ? t->note : "");
+		fprintf(e->f, "static const float %s[%zu] = {", t->name, n);
+		for (size_t k = 0; k < n; k++) {
+			fputs(k % 8 ? " " : "\n\t", e->f);
+			put_float(e->f, t->data[k]);
+			fputc(',', e->f);
+		}
+		fprintf(e->f, "\n};\n");
+	}
+	int half = ir->m->dim / 2;
+	fprintf(e->f, "\n/* sinusoidal positions: omega_i = exp(-i ln(10000) / (D/2 - 1)), as fairseq computes it in fp32 */\n");
+	fprintf(e->f, "static const float pos_omega[%d] = {", half);
+	float step = (float)(log(10000.0) / (half - 1 > 0 ? half - 1 : 1));
+	for (int i = 0; i < half; i++) {
+		fputs(i % 8 ? " " : "\n\t", e->f);
+		put_float(e->f, expf((float)i * -step));
+		fputc(',', e->f);
+	}
+	fprintf(e->f, "\n};\n\n");
+}
+
+/* ---- the memory plan ---- */
+
+static const char *shape_of(const Tensor *t)
+{
+	return arena_printf("(%d, %d)", t->rows, t->cols);
+}
+
+static void emit_plan(Emit *e)
+{
+	const IR *ir = e->ir;
+	FILE *f = e->f;
+	fprintf(f, "/* ---- memory plan ----\n"
+		   " * One scratch arena shared by encode and decode_step (they never run at\n"
+		   " * the same time); buffers whose live ranges overlap never share bytes.\n"
+		   " * Offsets and sizes in floats; live ranges are op indices. */\n");
+	fprintf(f, "static float arena[%zu];\n", ir->arena_floats ? ir->arena_floats : 1);
+	fprintf(f, "static float state[%zu];  /* K/V caches, conv histories, cross K/V */\n",
+		ir->state_floats ? ir->state_floats : 1);
+	fprintf(f, "static int32_t st_pos;    /* decoder steps taken */\n");
+	if (!ir->m->is_lm) {
+		fprintf(f, "static int32_t st_src_n;  /* source length */\n");
+		fprintf(f, "static int st_ready;      /* a source has been encoded */\n");
+	}
+	fputc('\n', f);
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < ir->ntensors; i++) {
+			Tensor *t = ir->tensors[i];
+			if (t->base || (pass == 0 && t->kind != T_ACT) || (pass == 1 && t->kind != T_STATE))
+				continue;
+			if (t->kind == T_ACT && t->first < 0)
+				continue;
+			size_t sz = (size_t)t->rows * (size_t)t->cols;
+			if (t->kind == T_ACT)
+				fprintf(f, "#define %-18s (arena + %zu)  /* %-10s %7zu floats, ops %d-%d of %s */\n",
+					t->name, t->off, shape_of(t), sz, t->first, t->last,
+					t->prog == 0 ? "encode" : "decode_step");
+			else
+				fprintf(f, "#define %-18s (state + %zu)  /* %-10s %7zu floats, persistent */\n",
+					t->name, t->off, shape_of(t), sz);
+		}
+	fputc('\n', f);
+}
+
+/* ---- ops ---- */
+
+static void emit_op(Emit *e, const Op *o)
+{
+	FILE *f = e->f;
+	const char *rows = rows_expr(o->rows);
+	Tensor *x = o->in[0];
+	switch (o->kind) {
+	case OP_LINEAR:
+	case OP_LINEAR_ACC:
+		fprintf(f, "\tk_linear(%s, %d, %d, %s, %d, %s, %s, %s, %d, ", rows, x->cols, o->out->cols,
+			ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
+			ref(o->out, o->out_at_pos), o->out->stride);
+		put_float(f, o->scale);
+		fprintf(f, ", %d, %d);\n", o->act == ACT_RELU ? 1 : o->act == ACT_GELU ? 2 : 0,
+			o->kind == OP_LINEAR_ACC);
+		break;
+	case OP_GLU:
+		fprintf(f, "\tk_glu(%s, %d, %s, %d, %s, %d);\n", rows, o->out->cols, ref(x, false), x->stride,
+			ref(o->out, false), o->out->stride);
+		break;
+	case OP_ATTN:
+		fprintf(f, "\tk_attention(%s, %s, %d, %d, %s, %d, %s, %d, %s, %d, %s, %d, %s);\n", rows,
+			rows_expr(o->krows), o->heads, x->cols / o->heads, ref(x, false), x->stride,
+			ref(o->in[1], false), o->in[1]->stride, ref(o->in[2], false), o->in[2]->stride,
+			ref(o->out, false), o->out->stride, ref(o->in[3], false));
+		break;
+	case OP_CONV_LIGHT:
+	case OP_CONV_DYN: {
+		int w = o->out->cols;
+		bool dyn = o->kind == OP_CONV_DYN;
+		if (o->step) {
+			/* the taps: static (lightweight) or from this step's g (dynamic) */
+			const char *taps = ref(o->in[1], false);
+			if (dyn || o->weight_softmax) {
+				taps = ref(o->in[3], false);
+				if (dyn)
+					fprintf(f, "\tk_linear(1, %d, %d, %s, %d, %s, 0, %s, %d, 1.0f, 0, 0);\n", w,
+						o->heads * o->kernel, ref(x, false), x->stride, ref(o->in[1], false), taps,
+						o->heads * o->kernel);
+				else
+					fprintf(f, "\tmemcpy(%s, %s, sizeof(float) * %d);\n", taps, ref(o->in[1], false),
+						o->heads * o->kernel);
+				if (o->weight_softmax)
+					fprintf(f, "\t{ int h; for (h = 0; h < %d; h++) k_softmax(%s + h * %d, %d); }\n",
+						o->heads, taps, o->kernel, o->kernel);
+			}
+			if (o->in[2])
+				fprintf(f, "\tk_conv_step(%d, %d, %d, %s, %s, %s, %s);\n", w, o->heads, o->kernel,
+					ref(x, false), ref(o->in[2], false), taps, ref(o->out, false));
+			else  /* K = 1: no history */
+				fprintf(f, "\tk_conv_row(0, 1, %d, %d, 1, 0, %s, %d, %s, %s);\n", w, o->heads,
+					ref(x, false), x->stride, taps, ref(o->out, false));
+		} else {
+			fprintf(f, "\t%s(%s, %d, %d, %d, %d, %s, %d, %s, %s, %d, %s, %d);\n",
+				dyn ? "k_conv_dyn" : "k_conv_light", rows, w, o->heads, o->kernel, o->pad,
+				ref(x, false), x->stride, ref(o->in[1], false), ref(o->out, false), o->out->stride,
+				ref(o->in[3], false), o->weight_softmax);
+		}
+		break;
+	}
+	case OP_CONV_HIST:
+		fprintf(f, "\tk_conv_push(%d, %d, %s, %s);\n", o->out->cols, o->kernel, ref(x, false),
+			ref(o->out, false));
+		break;
+	case OP_ADD_LN:
+		fprintf(f, "\tk_add_layernorm(%s, %d, %s, %d, %s, %d, %s, %s, 1);\n", rows, x->cols,
+			ref(x, false), x->stride, ref(o->in[1], false), o->in[1]->stride,
+			ref(o->in[2], false), ref(o->in[3], false));
+		break;
+	case OP_LN:
+		if (o->out == x) {  /* in place: a final norm */
+			fprintf(f, "\tk_add_layernorm(%s, %d, %s, %d, 0, 0, %s, %s, 0);\n", rows, x->cols,
+				ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false));
+			break;
+		}
+		fprintf(f, "\tk_layernorm(%s, %d, %s, %d, %s, %d, %s, %s);\n", rows, x->cols, ref(x, false),
+			x->stride, ref(o->out, false), o->out->stride, ref(o->in[1], false), ref(o->in[2], false));
+		break;
+	case OP_ADD:
+	case OP_EMBED:
+	case OP_LOGITS:
+	case OP_COUNT:
+		die("op %s is emitted by its entry point", op_name[o->kind]);
+	}
+}
+
+static bool inline_op(const Op *o) { return o->kind == OP_EMBED || o->kind == OP_LOGITS; }
+
+static const char *where(const Emit *e, Loc l)
+{
+	(void)e;
+	return l.file ? arena_printf("%s:%d", l.file->name, l.line) : "";
+}
+
+/* One static function per block: a run of consecutive ops with one name. */
+static void emit_blocks(Emit *e, const Program *p, bool enc)
+{
+	FILE *f = e->f;
+	for (int i = 0; i < p->nops;) {
+		const Op *o = p->ops[i];
+		if (inline_op(o)) {
+			i++;
+			continue;
+		}
+		fprintf(f, "/* %s: %s (%s) */\n", o->block, o->what, where(e, o->loc));
+		fprintf(f, "static void %s(%s)\n{\n", o->block, enc ? "int n" : "void");
+		int j = i;
+		for (; j < p->nops && p->ops[j]->block == o->block && !inline_op(p->ops[j]); j++)
+			emit_op(e, p->ops[j]);
+		fprintf(f, "}\n\n");
+		i = j;
+	}
+}
+
+/* The straight line of block calls, with the inline ops in place. */
+static void emit_calls(Emit *e, const Program *p, bool enc)
+{
+	const IR *ir = e->ir;
+	const Model *m = ir->m;
+	FILE *f = e->f;
+	for (int i = 0; i < p->nops; i++) {
+		const Op *o = p->ops[i];
+		if (o->kind == OP_EMBED) {
+			fprintf(f, "\tk_embed(%s, %d, %s, %d%s, %s, ", enc ? "n" : "1", m->dim, enc ? "src" : "&token",
+				m->pad + 1, enc ? "" : " + st_pos", ref(o->in[0], false));
+			put_float(f, o->scale);
+			fprintf(f, ", pos_omega, %s);\n", ref(o->out, false));
+		} else if (o->kind == OP_LOGITS) {
+			fprintf(f, "\tk_linear(1, %d, %d, %s, %d, %s, 0, logits, %d, 1.0f, 0, 0);\n", m->dim,
+				m->tgt_vocab, ref(o->in[0], false), m->dim, ref(o->in[1], false), m->tgt_vocab);
+		} else if (i == 0 || p->ops[i - 1]->block != o->block || inline_op(p->ops[i - 1])) {
+			fprintf(f, "\t%s(%s);\n", o->block, enc ? "n" : "");
+		}
+	}
+}
+
+static void emit_entries(Emit *e)
+{
+	const IR *ir = e->ir;
+	const Model *m = ir->m;
+	FILE *f = e->f;
+	const char *P = e->P, *U = e->U;
+
+	fprintf(f, "/* ---- entry points ---- */\n\n");
+	fprintf(f, "void %s_reset(void)\n{\n\tst_pos = 0;\n", P);
+	for (int i = 0; i < ir->ntensors; i++) {
+		Tensor *t = ir->tensors[i];
+		if (t->kind == T_STATE && strstr(t->name, "_hist"))
+			fprintf(f, "\tmemset(%s, 0, sizeof(float) * %d);  /* zeros before the sequence */\n",
+				t->name, t->rows * t->cols);
+	}
+	fprintf(f, "}\n\n");
+
+	if (!m->is_lm) {
+		fprintf(f, "int %s_encode(const int32_t *src, int32_t n)\n{\n\tint32_t t;\n", P);
+		fprintf(f, "\tif (!src || n < 1 || n > %s_MAX_SOURCE)\n\t\treturn %s_ERR_LENGTH;\n", U, U);
+		fprintf(f, "\tfor (t = 0; t < n; t++)\n\t\tif (src[t] < 0 || src[t] >= %s_SRC_VOCAB)\n\t\t\treturn %s_ERR_TOKEN;\n", U, U);
+		emit_calls(e, &ir->encode, true);
+		fprintf(f, "\tst_src_n = n;\n\tst_ready = 1;\n\t%s_reset();\n\treturn 0;\n}\n\n", P);
+		fprintf(f, "const float *%s_encoder_output(void)\n{\n\treturn %s;\n}\n\n", P, ir->enc_out->name);
+	}
+
+	fprintf(f, "int %s_decode_step(int32_t token, float *logits)\n{\n", P);
+	if (!m->is_lm)
+		fprintf(f, "\tif (!st_ready)\n\t\treturn %s_ERR_NO_SOURCE;\n", U);
+	fprintf(f, "\tif (token < 0 || token >= %s_VOCAB)\n\t\treturn %s_ERR_TOKEN;\n", U, U);
+	fprintf(f, "\tif (st_pos >= %s_MAX_TARGET)\n\t\treturn %s_ERR_FULL;\n", U, U);
+	fprintf(f, "\tif (!logits)\n\t\treturn %s_ERR_LENGTH;\n", U);
+	emit_calls(e, &ir->step, false);
+	fprintf(f, "\tst_pos++;\n\treturn 0;\n}\n\n");
+
+	if (!m->is_lm) {
+		fprintf(f, "int %s_greedy(const int32_t *src, int32_t n, int32_t *out, int32_t max_out)\n{\n", P);
+		fprintf(f, "\tstatic float logits[%s_VOCAB];\n\tint32_t tok = %s_EOS, count = 0, i;\n", U, U);
+		fprintf(f, "\tint rc = %s_encode(src, n);\n\tif (rc)\n\t\treturn rc;\n", P);
+		fprintf(f, "\tif (!out && max_out > 0)\n\t\treturn %s_ERR_LENGTH;\n", U);
+		fprintf(f, "\twhile (count < max_out && st_pos < %s_MAX_TARGET) {\n", U);
+		fprintf(f, "\t\trc = %s_decode_step(tok, logits);\n\t\tif (rc)\n\t\t\treturn rc;\n", P);
+		fprintf(f, "\t\ttok = 0;\n\t\tfor (i = 1; i < %s_VOCAB; i++)  /* first index wins ties */\n", U);
+		fprintf(f, "\t\t\tif (logits[i] > logits[tok])\n\t\t\t\ttok = i;\n");
+		fprintf(f, "\t\tif (tok == %s_EOS)\n\t\t\tbreak;\n\t\tout[count++] = tok;\n\t}\n\treturn count;\n}\n", U);
+	}
+}
+
+void emit_c(const IR *ir, const EmitOpts *o, FILE *f, const char *hname)
+{
+	Emit e = { ir, o, f, o->prefix, upper(o->prefix) };
+	const Model *m = ir->m;
+	fprintf(f, "/* %s.c — generated by ltcc %s; do not edit.\n", o->prefix, LTCC_VERSION);
+	fprintf(f, " * command: %s\n", o->cmdline);
+	fprintf(f, " * model:   %s (%s), %s, D=%d, target %s\n */\n", m->name, o->ltd_name,
+		m->is_lm ? "decoder-only" : "encoder-decoder", m->dim, o->target);
+	fprintf(f, "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n#include \"%s\"\n\n", hname);
+	emit_kernels(&e);
+	fputc('\n', f);
+	emit_weights(&e);
+	emit_plan(&e);
+	fprintf(f, "/* ---- blocks: encoder, run over the whole source (n rows) ---- */\n\n");
+	emit_blocks(&e, &ir->encode, true);
+	fprintf(f, "/* ---- blocks: decoder, one step (row) at position st_pos ---- */\n\n");
+	emit_blocks(&e, &ir->step, false);
+	emit_entries(&e);
+}
+
+void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
+{
+	const Model *m = ir->m;
+	const char *P = o->prefix, *U = upper(o->prefix);
+	fprintf(f, "/* %s.h — generated by ltcc %s; do not edit.\n * model: %s (%s), target %s */\n",
+		P, LTCC_VERSION, m->name, o->ltd_name, o->target);
+	fprintf(f, "#ifndef %s_H\n#define %s_H\n\n#include <stdint.h>\n\n", U, U);
+	fprintf(f, "#define %s_DIM          %d\n", U, m->dim);
+	if (!m->is_lm)
+		fprintf(f, "#define %s_SRC_VOCAB    %d\n#define %s_MAX_SOURCE   %d\n", U, m->src_vocab, U, m->max_source);
+	fprintf(f, "#define %s_VOCAB        %d   /* logits per step */\n", U, m->tgt_vocab);
+	fprintf(f, "#define %s_MAX_TARGET   %d\n", U, m->max_target);
+	fprintf(f, "#define %s_BOS %d\n#define %s_PAD %d\n#define %s_EOS %d\n#define %s_UNK %d\n",
+		U, m->bos, U, m->pad, U, m->eos, U, m->unk);
+	fprintf(f, "#define %s_ARENA_BYTES  %zu\n", U, ir->arena_floats * 4);
+	fprintf(f, "#define %s_STATE_BYTES  %zu\n", U, ir->state_floats * 4);
+	fprintf(f, "#define %s_WEIGHT_BYTES %zu\n\n", U, ir->weight_floats * 4);
+	fprintf(f, "/* return codes */\n#define %s_ERR_TOKEN     (-1)  /* token id outside the vocabulary */\n", U);
+	fprintf(f, "#define %s_ERR_LENGTH    (-2)  /* length < 1 or above the maximum, or NULL */\n", U);
+	fprintf(f, "#define %s_ERR_FULL      (-3)  /* decoder already at max target length */\n", U);
+	if (!m->is_lm)
+		fprintf(f, "#define %s_ERR_NO_SOURCE (-4)  /* decode_step before encode */\n", U);
+	fputc('\n', f);
+	if (!m->is_lm) {
+		fprintf(f, "/* Encode src[0..n); starts a new target sequence. 0 or an error code. */\n");
+		fprintf(f, "int %s_encode(const int32_t *src, int32_t n);\n", P);
+		fprintf(f, "/* The encoder's output (n, %s_DIM), valid until the next decode step. */\n", U);
+		fprintf(f, "const float *%s_encoder_output(void);\n", P);
+	}
+	fprintf(f, "/* Feed one token at the next position; writes logits[%s_VOCAB]. */\n", U);
+	fprintf(f, "int %s_decode_step(int32_t token, float *logits);\n", P);
+	fprintf(f, "/* Start a new target sequence%s. */\n", m->is_lm ? "" : " for the same source");
+	fprintf(f, "void %s_reset(void);\n", P);
+	if (!m->is_lm) {
+		fprintf(f, "/* Encode src, then decode greedily from EOS; writes up to max_out tokens\n"
+			   " * (the final EOS not included) and returns how many, or an error code. */\n");
+		fprintf(f, "int %s_greedy(const int32_t *src, int32_t n, int32_t *out, int32_t max_out);\n", P);
+	}
+	fprintf(f, "\n#endif\n");
+}

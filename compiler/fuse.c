@@ -1,0 +1,57 @@
+/* fuse.c — rewrites that move work from run time to compile time.
+ *
+ * Requires: the IR from lower_model; weights that a pass rewrites are
+ * private to their op (lower.c binds them with weight_own). Guarantees:
+ * the same numbers as before, within fp32 rounding. Each rewrite can be
+ * switched off (FuseOpts) so its effect can be measured. */
+#include <math.h>
+#include "ltcc.h"
+
+/* q = (x Wq^T + bq) * s  ==  x (s Wq)^T + s bq */
+static void fold_q_scale(Op *o)
+{
+	Tensor *W = o->in[1], *b = o->in[2];
+	size_t n = (size_t)W->rows * (size_t)W->cols;
+	for (size_t i = 0; i < n; i++)
+		W->data[i] *= o->scale;
+	for (int i = 0; i < b->rows; i++)
+		b->data[i] *= o->scale;
+	W->note = arena_printf("scaled by %.9g (q-scaling folded)", o->scale);
+	b->note = W->note;
+	o->scale = 1.0f;
+}
+
+/* A lightweight conv's kernel is static: softmax it over K once, here.
+ * Same arithmetic as the run-time kernel: max-subtracted exp, then divide. */
+static void fold_light_softmax(Op *o)
+{
+	Tensor *w = o->in[1];
+	for (int h = 0; h < w->rows; h++) {
+		float *r = w->data + (size_t)h * (size_t)w->cols, mx = r[0], sum = 0.0f;
+		for (int k = 1; k < w->cols; k++)
+			mx = r[k] > mx ? r[k] : mx;
+		for (int k = 0; k < w->cols; k++)
+			sum += (r[k] = expf(r[k] - mx));
+		for (int k = 0; k < w->cols; k++)
+			r[k] /= sum;
+	}
+	w->note = "softmax over K folded at compile time";
+	o->weight_softmax = false;
+}
+
+static void fuse_one(Program *p, const FuseOpts *f)
+{
+	for (int i = 0; i < p->nops; i++) {
+		Op *o = p->ops[i];
+		if (o->kind == OP_LINEAR && o->scale != 1.0f && f->fold_q_scale)
+			fold_q_scale(o);
+		if (o->kind == OP_CONV_LIGHT && o->weight_softmax && f->fold_light_softmax)
+			fold_light_softmax(o);
+	}
+}
+
+void fuse_program(IR *ir, const FuseOpts *f)
+{
+	fuse_one(&ir->encode, f);
+	fuse_one(&ir->step, f);
+}

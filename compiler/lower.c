@@ -1,0 +1,472 @@
+/* lower.c — from the checked Model to the IR: two programs of primitive
+ * ops, `encode` (whole source sequence at once) and `decode_step` (one
+ * target token, with persistent K/V caches and conv histories).
+ *
+ * Requires: a Model from check_model and its WeightFile. Guarantees: every
+ * parameter is bound to a weight tensor of the right shape (errors name the
+ * tensor and the .ltd statement that needs it), every activation has a
+ * shape, and branch outputs are column views of one buffer, so LSRA's split
+ * and concat are free. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ltcc.h"
+
+const char *const op_name[OP_COUNT] = {
+#define X(name, doc) #name,
+	OP_TABLE(X)
+#undef X
+};
+const char *const op_doc[OP_COUNT] = {
+#define X(name, doc) doc,
+	OP_TABLE(X)
+#undef X
+};
+
+typedef struct Lower {
+	IR *ir;
+	WeightFile *wf;
+	Program *prog;
+	const char *block;   /* current block name for new ops */
+	const char *what;
+	Loc loc;
+	bool failed;
+} Lower;
+
+/* ---- tensors ---- */
+
+static Tensor *add_tensor(Lower *L, TensorKind kind, const char *name, int rows, int cols)
+{
+	IR *ir = L->ir;
+	Tensor *t = arena_alloc(sizeof *t);
+	t->kind = kind;
+	t->name = name;
+	t->rows = rows;
+	t->cols = cols;
+	t->stride = cols;
+	t->loc = L->loc;
+	t->first = t->last = -1;
+	if (ir->ntensors == ir->cap) {
+		ir->cap = ir->cap ? ir->cap * 2 : 256;
+		Tensor **nt = arena_alloc(sizeof(Tensor *) * (size_t)ir->cap);
+		if (ir->ntensors)
+			memcpy(nt, ir->tensors, sizeof(Tensor *) * (size_t)ir->ntensors);
+		ir->tensors = nt;
+	}
+	ir->tensors[ir->ntensors++] = t;
+	return t;
+}
+
+static Tensor *act(Lower *L, const char *name, int rows, int cols)
+{
+	return add_tensor(L, T_ACT, name, rows, cols);
+}
+
+static Tensor *state(Lower *L, const char *name, int rows, int cols)
+{
+	return add_tensor(L, T_STATE, name, rows, cols);
+}
+
+/* Columns [c0, c0+cols) of `base`, sharing its storage. */
+static Tensor *view(Lower *L, Tensor *base, int c0, int cols)
+{
+	if (c0 == 0 && cols == base->cols)
+		return base;
+	Tensor *t = add_tensor(L, base->kind, arena_printf("%s_c%d", base->name, c0), base->rows, cols);
+	t->base = base;
+	t->col0 = c0;
+	t->stride = base->stride;
+	return t;
+}
+
+static const char *shape_str(const int64_t *s, int nd)
+{
+	char buf[128] = "(";
+	for (int i = 0; i < nd; i++)
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%lld", i ? ", " : "", (long long)s[i]);
+	strcat(buf, nd == 1 ? ",)" : ")");
+	return arena_strdup(buf);
+}
+
+/* Bind the weight tensor `name` with shape (d0, d1), or (d0,) when d1 = 0.
+ * `alt1` > 0 also accepts (d0, alt1, d1): a lightweight conv's (H,1,K). */
+static Tensor *weight3(Lower *L, const char *name, int d0, int d1, bool alt)
+{
+	for (int i = 0; i < L->ir->ntensors; i++) {
+		Tensor *t = L->ir->tensors[i];
+		if (t->kind == T_WEIGHT && !strcmp(t->src, name) && !t->note)
+			return t;
+	}
+	WTensor *w = wf_find(L->wf, name);
+	int64_t want[3] = { d0, d1 };
+	int nd = d1 ? 2 : 1;
+	if (!w) {
+		diag_error(L->loc, "missing tensor '%s' (shape %s) in %s", name, shape_str(want, nd), L->wf->path);
+		L->failed = true;
+		return NULL;
+	}
+	w->used = true;
+	bool ok = w->ndim == nd && w->shape[0] == d0 && (nd == 1 || w->shape[1] == d1);
+	if (!ok && alt)
+		ok = w->ndim == 3 && w->shape[0] == d0 && w->shape[1] == 1 && w->shape[2] == d1;
+	if (!ok) {
+		diag_error(L->loc, "tensor '%s' has shape %s, expected %s", name,
+			   shape_str(w->shape, w->ndim), shape_str(want, nd));
+		L->failed = true;
+		return NULL;
+	}
+	for (int64_t i = 0; i < w->numel; i++)
+		if (!isfinite(w->data[i])) {
+			diag_error(L->loc, "tensor '%s' holds a non-finite value at index %lld", name, (long long)i);
+			L->failed = true;
+			return NULL;
+		}
+	Tensor *t = add_tensor(L, T_WEIGHT, NULL, d0, d1 ? d1 : 1);
+	t->src = arena_strdup(name);
+	t->data = arena_alloc(sizeof(float) * (size_t)w->numel);
+	memcpy(t->data, w->data, sizeof(float) * (size_t)w->numel);
+	/* w_ + the tensor name with dots as underscores */
+	char *id = arena_printf("w_%s", name);
+	for (char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '_';
+	t->name = id;
+	return t;
+}
+
+static Tensor *weight(Lower *L, const char *name, int d0, int d1)
+{
+	return weight3(L, name, d0, d1, false);
+}
+
+/* A weight that a pass may rewrite: its own copy, never shared. */
+static Tensor *weight_own(Lower *L, const char *name, int d0, int d1, bool alt)
+{
+	Tensor *t = weight3(L, name, d0, d1, alt);
+	if (t)
+		t->note = "";  /* marks it private: not returned to other binders */
+	return t;
+}
+
+/* ---- ops ---- */
+
+static Op *op(Lower *L, OpKind k, Rows rows, Tensor *out)
+{
+	Program *p = L->prog;
+	Op *o = arena_alloc(sizeof *o);
+	o->kind = k;
+	o->rows = rows;
+	o->out = out;
+	o->block = L->block;
+	o->what = L->what;
+	o->loc = L->loc;
+	if (p->nops == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		Op **no = arena_alloc(sizeof(Op *) * (size_t)p->cap);
+		if (p->nops)
+			memcpy(no, p->ops, sizeof(Op *) * (size_t)p->nops);
+		p->ops = no;
+	}
+	p->ops[p->nops++] = o;
+	return o;
+}
+
+/* y = act(x W^T + b) * scale; or y += ... when acc. Binds PREFIX.weight/.bias. */
+static Op *linear(Lower *L, Rows rows, Tensor *x, const char *pfx, int out_dim, Tensor *y, bool acc, bool own)
+{
+	Tensor *W = own ? weight_own(L, arena_printf("%sweight", pfx), out_dim, x->cols, false)
+			: weight(L, arena_printf("%sweight", pfx), out_dim, x->cols);
+	Tensor *b = own ? weight_own(L, arena_printf("%sbias", pfx), out_dim, 0, false)
+			: weight(L, arena_printf("%sbias", pfx), out_dim, 0);
+	Op *o = op(L, acc ? OP_LINEAR_ACC : OP_LINEAR, rows, y);
+	o->in[0] = x;
+	o->in[1] = W;
+	o->in[2] = b;
+	o->scale = 1.0f;
+	return o;
+}
+
+static void set_block(Lower *L, const char *block, const char *what, Loc loc)
+{
+	L->block = block;
+	L->what = what;
+	L->loc = loc;
+}
+
+/* ---- attention: self (full or step) and cross ---- */
+
+typedef enum { FULL, STEP } Mode;
+
+/* Multi-head attention of width w on input `in`, output into `y`.
+ * pfx names q_proj/k_proj/v_proj/out_proj. In STEP mode the keys and
+ * values go to caches at row pos; cross attention reads precomputed ones. */
+static void attention(Lower *L, Mode mode, const char *nm, Tensor *in, int w, int heads,
+		      const char *pfx, Tensor *y, bool acc, Tensor *kc, Tensor *vc, Rows krows, int maxk)
+{
+	const Model *m = L->ir->m;
+	Rows rows = mode == FULL ? RW_N : RW_ONE;
+	int r = mode == FULL ? m->max_source : 1;
+	Tensor *q = act(L, arena_printf("%s_q", nm), r, w);
+	Op *oq = linear(L, rows, in, arena_printf("%sq_proj.", pfx), w, q, false, true);
+	oq->scale = 1.0f / sqrtf((float)(w / heads));   /* fairseq scales q after its bias */
+	Tensor *k = kc, *v = vc;
+	if (!kc) {  /* self attention: compute this step's (or all) keys and values */
+		k = mode == FULL ? act(L, arena_printf("%s_k", nm), r, w) : state(L, arena_printf("%s_kcache", nm), m->max_target, w);
+		v = mode == FULL ? act(L, arena_printf("%s_v", nm), r, w) : state(L, arena_printf("%s_vcache", nm), m->max_target, w);
+		linear(L, rows, in, arena_printf("%sk_proj.", pfx), w, k, false, false)->out_at_pos = mode == STEP;
+		linear(L, rows, in, arena_printf("%sv_proj.", pfx), w, v, false, false)->out_at_pos = mode == STEP;
+		krows = mode == FULL ? RW_N : RW_POS1;
+		maxk = mode == FULL ? m->max_source : m->max_target;
+	}
+	Tensor *a = act(L, arena_printf("%s_ctx", nm), r, w);
+	Op *o = op(L, OP_ATTN, rows, a);
+	o->in[0] = q;
+	o->in[1] = k;
+	o->in[2] = v;
+	o->in[3] = act(L, arena_printf("%s_scores", nm), 1, maxk);
+	o->heads = heads;
+	o->krows = krows;
+	linear(L, rows, a, arena_printf("%sout_proj.", pfx), w, y, acc, false);
+}
+
+/* ---- the convolution branch ---- */
+
+static void conv_branch(Lower *L, Mode mode, const char *nm, Tensor *in, const Branch *b,
+			const char *pfx, Tensor *y, bool acc, bool weight_softmax)
+{
+	const Model *m = L->ir->m;
+	Rows rows = mode == FULL ? RW_N : RW_ONE;
+	int r = mode == FULL ? m->max_source : 1, w = b->width, H = b->heads, K = b->kernel;
+	Tensor *u = act(L, arena_printf("%s_u", nm), r, b->glu ? 2 * w : w);
+	linear(L, rows, in, arena_printf("%slinear1.", pfx), u->cols, u, false, false);
+	Tensor *g = u;
+	if (b->glu) {
+		g = act(L, arena_printf("%s_g", nm), r, w);
+		Op *o = op(L, OP_GLU, rows, g);
+		o->in[0] = u;
+	}
+	Tensor *hist = mode == STEP && K > 1 ? state(L, arena_printf("%s_hist", nm), K - 1, w) : NULL;
+	Tensor *o_ = act(L, arena_printf("%s_conv", nm), r, w);
+	Op *c;
+	if (b->kind == BR_LIGHT) {
+		c = op(L, OP_CONV_LIGHT, rows, o_);
+		c->in[1] = weight_own(L, arena_printf("%sweight", pfx), H, K, true);
+	} else {
+		c = op(L, OP_CONV_DYN, rows, o_);
+		c->in[1] = weight(L, arena_printf("%sweight_linear.weight", pfx), H * K, w);
+	}
+	c->in[3] = act(L, arena_printf("%s_taps", nm), 1, H * K);
+	c->in[0] = g;
+	c->in[2] = hist;
+	c->heads = H;
+	c->kernel = K;
+	c->pad = mode == FULL ? K / 2 : K - 1;   /* encoder centred, decoder causal */
+	c->step = mode == STEP;
+	c->weight_softmax = weight_softmax;
+	if (hist) {
+		Op *h = op(L, OP_CONV_HIST, RW_ONE, hist);
+		h->in[0] = g;
+		h->kernel = K;
+	}
+	linear(L, rows, o_, arena_printf("%slinear2.", pfx), w, y, acc, false);
+}
+
+/* ---- norms and residuals ---- */
+
+static void add_ln(Lower *L, Rows rows, Tensor *x, Tensor *y, const char *pfx)
+{
+	int D = x->cols;
+	Op *o = op(L, OP_ADD_LN, rows, x);
+	o->in[0] = x;
+	o->in[1] = y;
+	o->in[2] = weight(L, arena_printf("%sweight", pfx), D, 0);
+	o->in[3] = weight(L, arena_printf("%sbias", pfx), D, 0);
+}
+
+static Tensor *ln(Lower *L, Rows rows, Tensor *x, const char *pfx, Tensor *out)
+{
+	int D = x->cols;
+	Op *o = op(L, OP_LN, rows, out);
+	o->in[0] = x;
+	o->in[1] = weight(L, arena_printf("%sweight", pfx), D, 0);
+	o->in[2] = weight(L, arena_printf("%sbias", pfx), D, 0);
+	return out;
+}
+
+/* ---- one layer ---- */
+
+/* x <- layer(x). Post-norm: x = LN(x + SA(x)), ...; pre-norm: x = x + SA(LN(x)).
+ * In pre-norm the branch outputs accumulate straight into x's slices. */
+static void layer(Lower *L, Mode mode, const Stack *s, int li, Tensor *x, bool is_dec)
+{
+	const Model *m = L->ir->m;
+	const Layer *ly = &s->layers[li];
+	Rows rows = mode == FULL ? RW_N : RW_ONE;
+	int r = mode == FULL ? m->max_source : 1, D = m->dim;
+	const char *ln_ = is_dec ? "dec" : "enc";
+	const char *lp = ly->prefix;
+	bool pre = s->pre_norm;
+
+	Tensor *in = x, *y = x;
+	if (pre) {
+		set_block(L, arena_printf("%s%d_norm1", ln_, li), "pre-norm of the self-attention block", ly->loc);
+		in = ln(L, rows, x, arena_printf("%sself_attn_layer_norm.", lp), act(L, arena_printf("%s%d_xn", ln_, li), r, D));
+	} else {
+		y = act(L, arena_printf("%s%d_y", ln_, li), r, D);
+	}
+	for (int b = 0; b < ly->nbranch; b++) {
+		const Branch *br = &ly->br[b];
+		const char *nm = arena_printf("%s%d_b%d", ln_, li, b);
+		const char *pfx = arena_printf("%s%s", lp, br->prefix);
+		Tensor *bin = view(L, in, br->c0, br->width);
+		Tensor *bout = view(L, y, br->c0, br->width);
+		if (br->kind == BR_ATTN) {
+			set_block(L, arena_printf("%s%d_attn%d", ln_, li, b),
+				  arena_printf("%s attention, %d heads, channels [%d, %d)", ly->plain ? "self" : "branch",
+					       br->heads, br->c0, br->c0 + br->width), br->loc);
+			attention(L, mode, nm, bin, br->width, br->heads, pfx, bout, pre, NULL, NULL, RW_N, 0);
+		} else {
+			set_block(L, arena_printf("%s%d_conv%d", ln_, li, b),
+				  arena_printf("%s conv K=%d%s, %d heads, channels [%d, %d)",
+					       br->kind == BR_DYN ? "dynamic" : "lightweight", br->kernel,
+					       br->glu ? " with GLU" : "", br->heads, br->c0, br->c0 + br->width), br->loc);
+			conv_branch(L, mode, nm, bin, br, pfx, bout, pre, s->weight_softmax);
+		}
+	}
+	if (!pre) {
+		set_block(L, arena_printf("%s%d_norm1", ln_, li), "residual and LayerNorm after self-attention", ly->loc);
+		add_ln(L, rows, x, y, arena_printf("%sself_attn_layer_norm.", lp));
+	}
+
+	if (is_dec && !m->is_lm) {
+		int li_ = li;
+		set_block(L, arena_printf("dec%d_cross", li_),
+			  arena_printf("encoder-decoder attention, %d heads", s->cross_heads), s->loc);
+		Tensor *cin = x, *cy = x;
+		if (pre)
+			cin = ln(L, rows, x, arena_printf("%sencoder_attn_layer_norm.", lp), act(L, arena_printf("dec%d_xn2", li), r, D));
+		else
+			cy = act(L, arena_printf("dec%d_y2", li), r, D);
+		Tensor *kc = NULL, *vc = NULL;
+		for (int i = 0; i < L->ir->ntensors; i++) {
+			Tensor *t = L->ir->tensors[i];
+			if (t->kind == T_STATE && !strcmp(t->name, arena_printf("dec%d_cross_k", li)))
+				kc = t;
+			if (t->kind == T_STATE && !strcmp(t->name, arena_printf("dec%d_cross_v", li)))
+				vc = t;
+		}
+		attention(L, mode, arena_printf("dec%d_cross", li), cin, D, s->cross_heads,
+			  arena_printf("%sencoder_attn.", lp), cy, pre, kc, vc, RW_SRC, m->max_source);
+		if (!pre)
+			add_ln(L, rows, x, cy, arena_printf("%sencoder_attn_layer_norm.", lp));
+	}
+
+	set_block(L, arena_printf("%s%d_ffn", ln_, li), arena_printf("feed-forward %d -> %d -> %d", D, s->ffn, D), s->loc);
+	Tensor *fin = pre ? ln(L, rows, x, arena_printf("%sfinal_layer_norm.", lp), act(L, arena_printf("%s%d_xn3", ln_, li), r, D)) : x;
+	Tensor *h = act(L, arena_printf("%s%d_h", ln_, li), r, s->ffn);
+	linear(L, rows, fin, arena_printf("%sfc1.", lp), s->ffn, h, false, false)->act = s->act;
+	if (pre) {
+		linear(L, rows, h, arena_printf("%sfc2.", lp), D, x, true, false);
+	} else {
+		Tensor *f = act(L, arena_printf("%s%d_f", ln_, li), r, D);
+		linear(L, rows, h, arena_printf("%sfc2.", lp), D, f, false, false);
+		add_ln(L, rows, x, f, arena_printf("%sfinal_layer_norm.", lp));
+	}
+}
+
+/* ---- whole programs ---- */
+
+static void lower_encoder(Lower *L)
+{
+	IR *ir = L->ir;
+	const Model *m = ir->m;
+	const Stack *s = &m->enc;
+	L->prog = &ir->encode;
+	set_block(L, "embed", "token embedding and positions", m->loc);
+	Tensor *x = act(L, "enc_x", m->max_source, m->dim);
+	Op *e = op(L, OP_EMBED, RW_N, x);
+	e->in[0] = ir->enc_embed;
+	e->scale = sqrtf((float)m->dim);
+	for (int i = 0; i < s->nlayers && !L->failed; i++)
+		layer(L, FULL, s, i, x, false);
+	if (s->final_norm) {
+		set_block(L, "enc_final_norm", "final LayerNorm of the encoder", s->loc);
+		ln(L, RW_N, x, arena_printf("%slayer_norm.", s->prefix), x);
+	}
+	ir->enc_out = x;
+	/* Every decoder layer's cross-attention keys and values, once per source. */
+	for (int i = 0; i < m->dec.nlayers && !L->failed; i++) {
+		const char *lp = m->dec.layers[i].prefix;
+		set_block(L, arena_printf("dec%d_cross_kv", i), "encoder-decoder keys and values, once per source", m->dec.loc);
+		Tensor *kc = state(L, arena_printf("dec%d_cross_k", i), m->max_source, m->dim);
+		Tensor *vc = state(L, arena_printf("dec%d_cross_v", i), m->max_source, m->dim);
+		linear(L, RW_N, x, arena_printf("%sencoder_attn.k_proj.", lp), m->dim, kc, false, false);
+		linear(L, RW_N, x, arena_printf("%sencoder_attn.v_proj.", lp), m->dim, vc, false, false);
+	}
+}
+
+static void lower_decoder(Lower *L)
+{
+	IR *ir = L->ir;
+	const Model *m = ir->m;
+	const Stack *s = &m->dec;
+	L->prog = &ir->step;
+	set_block(L, "embed", "token embedding and position", m->loc);
+	Tensor *x = act(L, "dec_x", 1, m->dim);
+	Op *e = op(L, OP_EMBED, RW_ONE, x);
+	e->in[0] = ir->dec_embed;
+	e->scale = sqrtf((float)m->dim);
+	for (int i = 0; i < s->nlayers && !L->failed; i++)
+		layer(L, STEP, s, i, x, true);
+	if (s->final_norm) {
+		set_block(L, "dec_final_norm", "final LayerNorm of the decoder", s->loc);
+		ln(L, RW_ONE, x, arena_printf("%slayer_norm.", s->prefix), x);
+	}
+	set_block(L, "output", m->tied_output ? "logits = x E^T (tied)" : "logits = x W_out^T", m->loc);
+	Op *o = op(L, OP_LOGITS, RW_ONE, NULL);
+	o->in[0] = x;
+	o->in[1] = ir->out_w;
+}
+
+IR *lower_model(const Model *m, WeightFile *wf)
+{
+	IR *ir = arena_alloc(sizeof *ir);
+	Lower L = { .ir = ir, .wf = wf };
+	ir->m = m;
+	ir->encode.name = "encode";
+	ir->step.name = "decode_step";
+	L.loc = m->loc;
+	const char *dp = m->dec.prefix;
+	if (!m->is_lm)
+		ir->enc_embed = weight(&L, arena_printf("%sembed_tokens.weight", m->enc.prefix), m->src_vocab, m->dim);
+	if (m->shared_embed) {
+		ir->dec_embed = ir->enc_embed;
+		/* fairseq saves the shared matrix under both names: accept the copy */
+		WTensor *alias = wf_find(wf, arena_printf("%sembed_tokens.weight", dp));
+		if (alias)
+			alias->used = true;
+	} else {
+		ir->dec_embed = weight(&L, arena_printf("%sembed_tokens.weight", dp), m->tgt_vocab, m->dim);
+	}
+	ir->out_w = m->tied_output ? ir->dec_embed
+				   : weight(&L, arena_printf("%sembed_out", dp), m->tgt_vocab, m->dim);
+	if (L.failed)
+		return NULL;
+	if (!m->is_lm)
+		lower_encoder(&L);
+	lower_decoder(&L);
+	if (L.failed)
+		return NULL;
+	for (int i = 0; i < wf->n; i++) {
+		const char *n = wf->t[i].name;
+		size_t len = strlen(n);
+		/* fairseq bookkeeping entries carry no parameters */
+		bool bookkeeping = (len >= 8 && !strcmp(n + len - 8, ".version")) || strstr(n, "_float_tensor");
+		if (!wf->t[i].used && !bookkeeping)
+			diag_warning((Loc){ m->loc.file, 0, 0 }, "tensor '%s' in %s is not used by the model", n, wf->path);
+	}
+	for (int i = 0; i < ir->ntensors; i++)
+		if (ir->tensors[i]->kind == T_WEIGHT)
+			ir->weight_floats += (size_t)ir->tensors[i]->rows * (size_t)ir->tensors[i]->cols;
+	return ir;
+}

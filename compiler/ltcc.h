@@ -1,0 +1,281 @@
+/* ltcc.h — the one internal header of the Lite Transformer compiler.
+ *
+ * The pipeline, one file per stage:
+ *   lexer.l/parser.y  .ltd text      -> Node tree        (ast_)
+ *   check.c           Node tree      -> Model            (check_)
+ *   weights.c         .safetensors   -> WeightFile       (wf_)
+ *   lower.c           Model+weights  -> Program IR       (lower_)
+ *   fuse.c            Program IR     -> Program IR       (fuse_)
+ *   plan.c            Program IR     -> arena offsets    (plan_)
+ *   emit.c            Program IR     -> OUT.c + OUT.h    (emit_)
+ * Sections below are named after the file that owns them. */
+#ifndef LTCC_H
+#define LTCC_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LTCC_VERSION "0.1.0"
+
+/* ---- arena.c: compiler memory, freed once at exit ---- */
+void *arena_alloc(size_t n);                 /* zeroed, never freed singly */
+char *arena_strdup(const char *s);
+char *arena_printf(const char *fmt, ...);
+void arena_free_all(void);
+
+/* ---- diag.c: gcc-style diagnostics ---- */
+typedef struct SrcFile {
+	const char *name;   /* as given on the command line */
+	const char *text;   /* whole file, NUL-terminated */
+} SrcFile;
+
+typedef struct Loc {
+	const SrcFile *file;
+	int line, col;      /* 1-based; line 0 = no location */
+} Loc;
+
+void diag_error(Loc at, const char *fmt, ...);
+void diag_warning(Loc at, const char *fmt, ...);
+void diag_note(Loc at, const char *fmt, ...);
+void diag_plain_error(const char *fmt, ...);  /* no location: "ltcc: error: ..." */
+int diag_error_count(void);
+void diag_reset(void);
+void diag_set_stream(FILE *f);               /* default stderr; tests redirect */
+_Noreturn void die(const char *fmt, ...);    /* internal bug: abort */
+
+/* ---- lexer.l / parser.y: the .ltd syntax tree ----
+ * Every statement is `key value* ;` or `key value* { statement* }`.
+ * The meaning of keys is check.c's business, so syntax and semantics
+ * report their errors separately and precisely. */
+typedef enum { V_INT, V_NUM, V_IDENT, V_STR } ValKind;
+
+typedef struct Value {
+	ValKind kind;
+	long ival;          /* V_INT */
+	double num;         /* V_NUM (and V_INT) */
+	const char *s;      /* V_IDENT, V_STR; source text for V_INT/V_NUM */
+	Loc loc;
+	struct Value *next;
+} Value;
+
+typedef struct Node {
+	const char *key;
+	Loc loc;
+	Value *vals;
+	int nvals;
+	bool has_block;
+	struct Node *kids;  /* statements inside { } */
+	struct Node *next;
+} Node;
+
+/* Parse a whole .ltd file into its list of top-level statements;
+ * false after reporting errors. */
+bool ast_parse(const SrcFile *f, Node **root);
+SrcFile *src_read(const char *path);         /* NULL if unreadable */
+SrcFile *src_from_string(const char *name, const char *text);
+
+/* ---- check.c: the validated model description ---- */
+typedef enum { BR_ATTN, BR_LIGHT, BR_DYN } BranchKind;
+typedef enum { ACT_NONE, ACT_RELU, ACT_GELU } Act;
+
+typedef struct Branch {
+	BranchKind kind;
+	int c0, width;      /* channel slice [c0, c0+width) of the layer input */
+	int heads;
+	int kernel;         /* conv only */
+	bool glu;           /* conv only: linear1 maps w -> 2w, then GLU */
+	const char *prefix; /* weight names: layer prefix + this */
+	Loc loc;
+} Branch;
+
+#define MAX_BRANCHES 8
+
+typedef struct Layer {
+	int nbranch;
+	Branch br[MAX_BRANCHES];
+	bool plain;         /* fairseq MultiheadAttention over all D, no MultiBranch */
+	const char *prefix; /* e.g. "encoder.layers.3." */
+	Loc loc;
+} Layer;
+
+typedef struct Stack {
+	bool present;
+	bool pre_norm;
+	bool final_norm;
+	bool weight_softmax;
+	int nlayers;
+	int ffn;
+	Act act;
+	int cross_heads;    /* decoder of an encoder-decoder model */
+	const char *prefix; /* module prefix, "encoder." */
+	Layer *layers;
+	Loc loc;
+} Stack;
+
+typedef struct Model {
+	const char *name;
+	Loc loc;
+	bool is_lm;         /* decoder only */
+	int dim;
+	int src_vocab, tgt_vocab;
+	int max_source, max_target;
+	int bos, pad, eos, unk;
+	bool shared_embed;  /* one matrix for encoder and decoder tokens */
+	bool tied_output;   /* logits = y @ E_dec^T */
+	const char *weights_path;   /* resolved against the .ltd's folder */
+	Loc weights_loc;
+	Stack enc, dec;
+} Model;
+
+/* NULL after reporting errors. */
+Model *check_model(const Node *root, const char *ltd_path);
+
+/* ---- weights.c: safetensors ---- */
+typedef struct WTensor {
+	const char *name;
+	const char *dtype;  /* as in the file: F32, F16, BF16 */
+	int ndim;
+	int64_t shape[8];
+	int64_t numel;
+	float *data;        /* converted to fp32 */
+	bool used;
+} WTensor;
+
+typedef struct WeightFile {
+	const char *path;
+	int n;
+	WTensor *t;
+} WeightFile;
+
+/* NULL after reporting an error that names the file and the problem. */
+WeightFile *wf_load(const char *path);
+WTensor *wf_find(WeightFile *wf, const char *name);
+
+/* ---- lower.c: the IR ----
+ * A tensor is a row-major matrix. Activations may be column slices (views)
+ * of a parent buffer: that is how LSRA's channel split and concat cost
+ * nothing. Rows are the maximum; the count at run time is an op's `rows`. */
+typedef enum { T_WEIGHT, T_ACT, T_STATE } TensorKind;
+
+typedef struct Tensor {
+	const char *name;   /* C identifier stem: enc0_q */
+	TensorKind kind;
+	int rows, cols;
+	int stride;         /* floats between rows (views: the parent's) */
+	struct Tensor *base;/* view: the buffer it lives in, at column col0 */
+	int col0;
+	float *data;        /* T_WEIGHT: values after folding */
+	const char *src;    /* T_WEIGHT: safetensors name; note for others */
+	const char *note;   /* what was folded in, for the comment */
+	Loc loc;
+	/* plan.c */
+	int first, last;    /* op indices of first and last use in its program */
+	int prog;           /* program that owns it (-1: several) */
+	size_t off;         /* in floats, in the arena (T_ACT) or state (T_STATE) */
+	bool emitted;
+} Tensor;
+
+/* Run-time row counts. */
+typedef enum {
+	RW_ONE,             /* one row: a decoder step */
+	RW_N,               /* the source length n of P_encode */
+	RW_POS1,            /* decoder positions so far, pos + 1 */
+	RW_SRC,             /* the stored source length */
+} Rows;
+
+/* The op table. Columns: name, what it computes (emitted as a comment).
+ * Operand slots: in[0..] as listed in the formula. */
+#define OP_TABLE(X) \
+	X(EMBED,     "x = scale*E[tok] + PE[pos]          in: E") \
+	X(LINEAR,    "y = act(x W^T + b)                   in: x W b?") \
+	X(LINEAR_ACC,"y += x W^T + b                       in: x W b?") \
+	X(GLU,       "g = u[:, :w] * sigmoid(u[:, w:])     in: u") \
+	X(ATTN,      "o = softmax(q k^T [causal]) v        in: q k v") \
+	X(CONV_LIGHT,"o[t] = sum_k w[h,k] g[t-P+k]         in: g w(H,K)") \
+	X(CONV_DYN,  "o[t] = sum_k softmax(g[t] Ww^T)[h,k] g[t-P+k]   in: g Ww") \
+	X(CONV_HIST, "push g into the K-1 row history      in: g") \
+	X(ADD_LN,    "x = LN(x + y)                        in: x y gamma beta") \
+	X(ADD,       "x = x + y                            in: x y") \
+	X(LN,        "y = LN(x)                            in: x gamma beta") \
+	X(LOGITS,    "logits = x W^T                       in: x W")
+
+typedef enum {
+#define X(name, doc) OP_##name,
+	OP_TABLE(X)
+#undef X
+	OP_COUNT
+} OpKind;
+
+extern const char *const op_name[OP_COUNT];
+extern const char *const op_doc[OP_COUNT];
+
+#define OP_MAX_IN 5
+
+typedef struct Op {
+	OpKind kind;
+	Tensor *in[OP_MAX_IN];
+	Tensor *out;
+	Rows rows;          /* rows processed */
+	Rows krows;         /* ATTN: key rows */
+	bool out_at_pos;    /* output row is the decoder position (K/V cache) */
+	bool causal;        /* ATTN, CONV_*: causal window */
+	bool weight_softmax;/* CONV_DYN: softmax over K */
+	bool step;          /* CONV_*: decoder step, reads the history in[2] */
+	int heads;
+	int kernel, pad;    /* CONV_* */
+	Act act;            /* LINEAR */
+	float scale;        /* EMBED */
+	const char *block;  /* the emitted function this op belongs to */
+	const char *what;   /* one-line comment for the block */
+	Loc loc;            /* the .ltd statement it came from */
+} Op;
+
+typedef struct Program {
+	const char *name;   /* "encode", "decode_step" */
+	Op **ops;
+	int nops, cap;
+} Program;
+
+typedef struct IR {
+	const Model *m;
+	Program encode, step;
+	Tensor **tensors;   /* every tensor, in creation order */
+	int ntensors, cap;
+	Tensor *enc_embed, *dec_embed, *out_w;
+	Tensor *enc_out;    /* encoder output buffer (NULL for LMs) */
+	size_t arena_floats, state_floats;
+	size_t arena_lower_bound, arena_naive;   /* plan.c, in floats */
+	size_t weight_floats;
+} IR;
+
+/* NULL after reporting errors (missing or mis-shaped tensors). */
+IR *lower_model(const Model *m, WeightFile *wf);
+
+/* ---- fuse.c ---- */
+typedef struct FuseOpts {
+	bool fold_q_scale;      /* scale W_q, b_q by hd^-0.5 at compile time */
+	bool fold_light_softmax;/* softmax the lightweight kernels at compile time */
+} FuseOpts;
+void fuse_program(IR *ir, const FuseOpts *o);
+
+/* ---- plan.c ---- */
+void plan_memory(IR *ir);
+
+/* ---- emit.c ---- */
+typedef struct EmitOpts {
+	const char *prefix;     /* symbol prefix */
+	const char *target;
+	const char *cmdline;    /* for the header comment */
+	const char *ltd_name;   /* the .ltd as given, for comments */
+} EmitOpts;
+/* Writes the .c to `c` and the .h to `h`; `hname` is what the .c includes. */
+void emit_c(const IR *ir, const EmitOpts *o, FILE *c, const char *hname);
+void emit_h(const IR *ir, const EmitOpts *o, FILE *h);
+
+/* ---- templates.c (generated from templates/ at build time) ---- */
+extern const char *const tmpl_generic_kernels;
+
+#endif

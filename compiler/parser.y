@@ -1,0 +1,124 @@
+/* parser.y — the .ltd grammar. It is deliberately small: every statement is
+ * a key, some values, and either ';' or a block. What the keys mean is
+ * checked in check.c, which sees the whole tree and can say "unknown key"
+ * or "duplicate definition" at the exact place. */
+%define api.prefix {ltd_}
+%locations
+%define parse.error verbose
+
+%code requires {
+#include "ltcc.h"
+}
+
+%code {
+#include <stdlib.h>
+#include <string.h>
+
+int ltd_lex(void);
+void ltd_lex_reset(const SrcFile *f);
+extern const SrcFile *ltd_src;
+static Node *root;
+
+static Loc loc_of(YYLTYPE l) { return (Loc){ ltd_src, l.first_line, l.first_column }; }
+
+static void ltd_error(const char *msg)
+{
+	/* bison says "syntax error, unexpected X, expecting Y"; keep the part
+	 * after "syntax error, " which is the useful one */
+	const char *p = strncmp(msg, "syntax error, ", 14) == 0 ? msg + 14 : msg;
+	diag_error(loc_of(ltd_lloc), "%s", p);
+}
+
+static Value *mkval(ValKind k, const char *s, YYLTYPE l)
+{
+	Value *v = arena_alloc(sizeof *v);
+	v->kind = k;
+	v->s = s;
+	v->loc = loc_of(l);
+	if (k == V_INT) {
+		v->ival = strtol(s, NULL, 10);
+		v->num = (double)v->ival;
+	} else if (k == V_NUM) {
+		v->num = strtod(s, NULL);
+	}
+	return v;
+}
+
+/* Lists are built in reverse and turned around once complete. */
+static Node *rev_nodes(Node *n)
+{
+	Node *r = NULL;
+	while (n) { Node *nx = n->next; n->next = r; r = n; n = nx; }
+	return r;
+}
+
+static Value *rev_vals(Value *v)
+{
+	Value *r = NULL;
+	while (v) { Value *nx = v->next; v->next = r; r = v; v = nx; }
+	return r;
+}
+
+static Node *mknode(const char *key, YYLTYPE l, Value *vals, bool block, Node *kids)
+{
+	Node *n = arena_alloc(sizeof *n);
+	n->key = key;
+	n->loc = loc_of(l);
+	n->vals = rev_vals(vals);
+	for (Value *v = n->vals; v; v = v->next)
+		n->nvals++;
+	n->has_block = block;
+	n->kids = rev_nodes(kids);
+	return n;
+}
+}
+
+%union {
+	const char *s;
+	Node *node;
+	Value *val;
+}
+
+%token <s> IDENT "identifier" INT "integer" NUM "number" STRING "string"
+%token ERROR_TOKEN "invalid token"
+%type <node> stmts stmt
+%type <val> vals val
+
+%%
+
+/* file: stmt* */
+file: stmts                   { root = rev_nodes($1); }
+    ;
+
+stmts: %empty                 { $$ = NULL; }
+     | stmts stmt             { if ($2) { $2->next = $1; $$ = $2; } else $$ = $1; }
+     ;
+
+/* stmt: IDENT val* ';' | IDENT val* '{' stmt* '}' */
+stmt: IDENT vals ';'          { $$ = mknode($1, @1, $2, false, NULL); }
+    | IDENT vals '{' stmts '}' { $$ = mknode($1, @1, $2, true, $4); }
+    | error ';'               { $$ = NULL; yyerrok; }
+    | error '}'               { $$ = NULL; yyerrok; }
+    ;
+
+vals: %empty                  { $$ = NULL; }
+    | vals val                { $2->next = $1; $$ = $2; }
+    ;
+
+val: INT                      { $$ = mkval(V_INT, $1, @1); }
+   | NUM                      { $$ = mkval(V_NUM, $1, @1); }
+   | IDENT                    { $$ = mkval(V_IDENT, $1, @1); }
+   | STRING                   { $$ = mkval(V_STR, $1, @1); }
+   ;
+
+%%
+
+bool ast_parse(const SrcFile *f, Node **out)
+{
+	int before = diag_error_count();
+	root = NULL;
+	ltd_lex_reset(f);
+	int rc = ltd_parse();
+	*out = root;
+	return rc == 0 && diag_error_count() == before;
+}

@@ -1,0 +1,220 @@
+/* ---- kernels: portable C99 (ltcc templates/generic/kernels.c) ----
+ * Matrices are row-major; `xs`, `ys` are row strides in floats, so a
+ * kernel can read or write a column slice of a wider buffer in place.
+ * A line that opens with the marker "slash-star-at NAME DEPS" starts a
+ * kernel: ltcc copies only the kernels a model calls, and what they call,
+ * so the output holds no unused code. */
+
+/*@ k_softmax */
+/* softmax over x[0..n) in place: max-subtracted exp, then divide */
+static void k_softmax(float *x, int n)
+{
+	float mx = x[0], sum = 0.0f;
+	int i;
+	for (i = 1; i < n; i++)
+		mx = x[i] > mx ? x[i] : mx;
+	for (i = 0; i < n; i++)
+		sum += (x[i] = expf(x[i] - mx));
+	for (i = 0; i < n; i++)
+		x[i] /= sum;
+}
+
+/*@ k_linear */
+/* act(x (n,in) @ W^T (in,out) + b) * scale -> y (n,out); act 0 none, 1 relu, 2 gelu */
+static void k_linear(int n, int in, int out, const float *restrict x, int xs,
+		     const float *restrict W, const float *restrict b,
+		     float *restrict y, int ys, float scale, int act, int acc)
+{
+	int t, o, i;
+	for (t = 0; t < n; t++) {
+		const float *xr = x + (long)t * xs;
+		float *yr = y + (long)t * ys;
+		for (o = 0; o < out; o++) {
+			const float *wr = W + (long)o * in;
+			float s = 0.0f;
+			for (i = 0; i < in; i++)
+				s += xr[i] * wr[i];
+			if (b)
+				s += b[o];
+			s *= scale;
+			if (act == 1)
+				s = s > 0.0f ? s : 0.0f;
+			else if (act == 2)
+				s = 0.5f * s * (1.0f + erff(s * 0.70710678118654752f));
+			yr[o] = acc ? yr[o] + s : s;
+		}
+	}
+}
+
+/*@ k_glu */
+/* g (n,w) = u[:, :w] * sigmoid(u[:, w:2w]) */
+static void k_glu(int n, int w, const float *restrict u, int us, float *restrict g, int gs)
+{
+	int t, c;
+	for (t = 0; t < n; t++)
+		for (c = 0; c < w; c++) {
+			float a = u[(long)t * us + c], z = u[(long)t * us + w + c];
+			g[(long)t * gs + c] = a / (1.0f + expf(-z));
+		}
+}
+
+/*@ k_attention k_softmax */
+/* Multi-head attention, one query row at a time, never a full score map:
+ * o[t, h] = softmax(q[t, h] . k[j, h] for j < nk) @ v[:, h].
+ * q is already scaled; `sc` holds one row of nk scores. */
+static void k_attention(int nq, int nk, int heads, int hd,
+			const float *restrict q, int qs, const float *restrict k, int ks,
+			const float *restrict v, int vs, float *restrict o, int os, float *restrict sc)
+{
+	int t, h, j, c;
+	for (t = 0; t < nq; t++)
+		for (h = 0; h < heads; h++) {
+			const float *qr = q + (long)t * qs + h * hd;
+			float *orow = o + (long)t * os + h * hd;
+			for (j = 0; j < nk; j++) {
+				const float *kr = k + (long)j * ks + h * hd;
+				float s = 0.0f;
+				for (c = 0; c < hd; c++)
+					s += qr[c] * kr[c];
+				sc[j] = s;
+			}
+			k_softmax(sc, nk);
+			for (c = 0; c < hd; c++)
+				orow[c] = 0.0f;
+			for (j = 0; j < nk; j++) {
+				const float *vr = v + (long)j * vs + h * hd;
+				for (c = 0; c < hd; c++)
+					orow[c] += sc[j] * vr[c];
+			}
+		}
+}
+
+/*@ k_conv_row */
+/* o[t, c] = sum_k wt[c / R, k] * g[t - P + k, c], zero outside [0, n) */
+static void k_conv_row(int t, int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+		       const float *restrict wt, float *restrict orow)
+{
+	int R = w / heads, c, k;
+	for (c = 0; c < w; c++) {
+		const float *wr = wt + (c / R) * K;
+		float s = 0.0f;
+		for (k = 0; k < K; k++) {
+			int j = t - P + k;
+			if (j >= 0 && j < n)
+				s += wr[k] * g[(long)j * gs + c];
+		}
+		orow[c] = s;
+	}
+}
+
+/*@ k_conv_light k_softmax k_conv_row */
+/* lightweight conv over a whole sequence; wt (heads, K), already softmaxed
+ * unless `sm` */
+static void k_conv_light(int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+			 const float *restrict wt, float *restrict o, int os, float *restrict tmp, int sm)
+{
+	int t, h;
+	const float *use = wt;
+	if (sm) {
+		for (h = 0; h < heads * K; h++)
+			tmp[h] = wt[h];
+		for (h = 0; h < heads; h++)
+			k_softmax(tmp + h * K, K);
+		use = tmp;
+	}
+	for (t = 0; t < n; t++)
+		k_conv_row(t, n, w, heads, K, P, g, gs, use, o + (long)t * os);
+}
+
+/*@ k_conv_dyn k_linear k_softmax k_conv_row */
+/* dynamic conv over a whole sequence: the taps of step t are
+ * softmax(g[t] Ww^T) (heads, K), computed per step, never stored for all t */
+static void k_conv_dyn(int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+		       const float *restrict Ww, float *restrict o, int os, float *restrict taps, int sm)
+{
+	int t, h;
+	for (t = 0; t < n; t++) {
+		k_linear(1, w, heads * K, g + (long)t * gs, gs, Ww, 0, taps, heads * K, 1.0f, 0, 0);
+		if (sm)
+			for (h = 0; h < heads; h++)
+				k_softmax(taps + h * K, K);
+		k_conv_row(t, n, w, heads, K, P, g, gs, taps, o + (long)t * os);
+	}
+}
+
+/*@ k_conv_step */
+/* one causal step: the window is the K-1 rows of history, then g */
+static void k_conv_step(int w, int heads, int K, const float *restrict g, const float *restrict hist,
+			const float *restrict wt, float *restrict o)
+{
+	int R = w / heads, c, k;
+	for (c = 0; c < w; c++) {
+		const float *wr = wt + (c / R) * K;
+		float s = wr[K - 1] * g[c];
+		for (k = 0; k < K - 1; k++)
+			s += wr[k] * hist[(long)k * w + c];
+		o[c] = s;
+	}
+}
+
+/*@ k_conv_push */
+/* drop the oldest history row, append g */
+static void k_conv_push(int w, int K, const float *restrict g, float *restrict hist)
+{
+	memmove(hist, hist + w, sizeof(float) * (size_t)(K - 2) * (size_t)w);
+	memcpy(hist + (long)(K - 2) * w, g, sizeof(float) * (size_t)w);
+}
+
+/*@ k_add_layernorm */
+/* x (n,D) = LayerNorm(x + y) with gamma, beta; eps 1e-5, biased variance */
+static void k_add_layernorm(int n, int D, float *restrict x, int xs, const float *restrict y, int ys,
+			    const float *restrict gamma, const float *restrict beta, int add)
+{
+	int t, c;
+	for (t = 0; t < n; t++) {
+		float *xr = x + (long)t * xs;
+		float mean = 0.0f, var = 0.0f, inv;
+		if (add)
+			for (c = 0; c < D; c++)
+				xr[c] += y[(long)t * ys + c];
+		for (c = 0; c < D; c++)
+			mean += xr[c];
+		mean /= (float)D;
+		for (c = 0; c < D; c++)
+			var += (xr[c] - mean) * (xr[c] - mean);
+		var /= (float)D;
+		inv = 1.0f / sqrtf(var + 1e-5f);
+		for (c = 0; c < D; c++)
+			xr[c] = (xr[c] - mean) * inv * gamma[c] + beta[c];
+	}
+}
+
+/*@ k_layernorm k_add_layernorm */
+/* out (n,D) = LayerNorm(x) */
+static void k_layernorm(int n, int D, const float *restrict x, int xs, float *restrict out, int os,
+			const float *restrict gamma, const float *restrict beta)
+{
+	int t;
+	for (t = 0; t < n; t++) {
+		memmove(out + (long)t * os, x + (long)t * xs, sizeof(float) * (size_t)D);
+		k_add_layernorm(1, D, out + (long)t * os, os, 0, 0, gamma, beta, 0);
+	}
+}
+
+/*@ k_embed */
+/* x[t] = scale * E[tok[t]] + [sin(p w), cos(p w)], p = first_pos + t */
+static void k_embed(int n, int D, const int32_t *tok, int first_pos, const float *restrict E,
+		    float scale, const float *restrict omega, float *restrict x)
+{
+	int t, i, half = D / 2;
+	for (t = 0; t < n; t++) {
+		float *xr = x + (long)t * D, p = (float)(first_pos + t);
+		const float *er = E + (long)tok[t] * D;
+		for (i = 0; i < D; i++)
+			xr[i] = scale * er[i];
+		for (i = 0; i < half; i++) {
+			xr[i] += sinf(p * omega[i]);
+			xr[half + i] += cosf(p * omega[i]);
+		}
+	}
+}
