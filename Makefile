@@ -50,3 +50,40 @@ clean:
 	rm -rf $(B) regress/golden models/*.safetensors models/*.json
 
 .PHONY: all install clean
+
+# ---- models, tests, demo ----
+MODELS = wmt iwslt lm mixed
+
+deps:
+	@sh tools/deps.sh
+
+# seeded random weights (and the reference's config) for the shipped models
+models/%.safetensors: tools/gen_models.py tools/st.py
+	$(PY) tools/gen_models.py models $*
+models: $(MODELS:%=models/%.safetensors)
+
+UNIT_OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
+$(B)/unit_tests: $(wildcard tests/unit/*.c) $(UNIT_OBJS)
+	$(CC) $(CFLAGS) -Icompiler -I$(B) -o $@ $(wildcard tests/unit/*.c) $(UNIT_OBJS) -lcunit $(LDLIBS)
+
+test: deps
+	$(MAKE) all models
+	$(MAKE) check
+
+# the test suites, without the dependency step
+check: $(B)/ltcc $(B)/unit_tests
+	$(B)/unit_tests
+	sh tests/err/run.sh
+	sh regress/run.sh
+
+demo: deps
+	$(MAKE) all models/wmt.safetensors models/lm.safetensors
+	@mkdir -p $(B)/demo
+	$(B)/ltcc models/wmt.ltd -t generic -o $(B)/demo/wmt.c
+	$(B)/ltcc models/lm.ltd -t generic -o $(B)/demo/lm.c
+	$(CC) -std=c99 -O2 -Wall -Wextra -pedantic -I$(B)/demo -o $(B)/demo/demo \
+		tools/demo.c $(B)/demo/wmt.c $(B)/demo/lm.c -lm
+	@echo "--- running build/demo/demo ---"
+	@$(B)/demo/demo
+
+.PHONY: deps models test check demo

@@ -1,0 +1,27 @@
+#!/bin/sh
+# deps.sh — make sure the Debian packages ltcc's build and tests need are
+# here. As root it installs what is missing; otherwise it names the
+# packages and the command, and fails.
+missing=""
+need() {  # need PACKAGE TEST...
+	pkg=$1; shift
+	"$@" >/dev/null 2>&1 || missing="$missing $pkg"
+}
+need gcc            command -v gcc
+need make           command -v make
+need flex           command -v flex
+need bison          command -v bison
+need libjson-c-dev  test -f /usr/include/json-c/json.h
+need libcunit1-dev  test -f /usr/include/CUnit/Basic.h
+need python3-numpy  /usr/bin/python3 -c "import numpy"
+need python3-torch  /usr/bin/python3 -c "import torch"
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "deps: installing$missing"
+	apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing >/dev/null \
+		|| { echo "deps: apt-get install$missing failed" >&2; exit 1; }
+	exit 0
+fi
+echo "deps: missing Debian packages:$missing" >&2
+echo "deps: install them with: sudo apt-get install$missing" >&2
+exit 1
