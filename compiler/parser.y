@@ -21,11 +21,22 @@ static Node *root;
 
 static Loc loc_of(YYLTYPE l) { return (Loc){ ltd_src, l.first_line, l.first_column }; }
 
+extern int ltd_char;   /* bison's lookahead token */
+
 static void ltd_error(const char *msg)
 {
+	/* the lexer has already reported the bad token it returns */
+	if (ltd_char == ERROR_TOKEN)
+		return;
 	/* bison says "syntax error, unexpected X, expecting Y"; keep the part
 	 * after "syntax error, " which is the useful one */
 	const char *p = strncmp(msg, "syntax error, ", 14) == 0 ? msg + 14 : msg;
+	/* No "expecting" list: too many choices, which happens only after a
+	 * statement's values, where the ';' ending the statement is missing. */
+	if (!strstr(p, ", expecting") && !strncmp(p, "unexpected ", 11)) {
+		diag_error(loc_of(ltd_lloc), "expected ';' before %s", p + 11);
+		return;
+	}
 	diag_error(loc_of(ltd_lloc), "%s", p);
 }
 
@@ -94,11 +105,14 @@ stmts: %empty                 { $$ = NULL; }
      | stmts stmt             { if ($2) { $2->next = $1; $$ = $2; } else $$ = $1; }
      ;
 
-/* stmt: IDENT val* ';' | IDENT val* '{' stmt* '}' */
+/* stmt: IDENT val* ';' | IDENT val* '{' stmt* '}'
+ * After a syntax error, skip to the next ';', or to the '}' closing the
+ * block the error is in (not one of its own: that would leave the block
+ * open and report a second, made-up error at the end of the file). */
 stmt: IDENT vals ';'          { $$ = mknode($1, @1, $2, false, NULL); }
     | IDENT vals '{' stmts '}' { $$ = mknode($1, @1, $2, true, $4); }
+    | IDENT vals '{' stmts error '}' { $$ = mknode($1, @1, $2, true, $4); yyerrok; }
     | error ';'               { $$ = NULL; yyerrok; }
-    | error '}'               { $$ = NULL; yyerrok; }
     ;
 
 vals: %empty                  { $$ = NULL; }
