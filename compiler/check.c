@@ -49,11 +49,14 @@ static bool int_in(const Value *v, const char *what, long lo, long hi, int *out)
 		diag_error(v->loc, "%s must be an integer", what);
 		return false;
 	}
+	/* quote the source text: strtol saturates values beyond a long */
 	if (v->ival < lo || v->ival > hi) {
-		if (hi == 1L << 30)
-			diag_error(v->loc, "%s must be at least %ld, not %ld", what, lo, v->ival);
+		if (hi != 1L << 30)
+			diag_error(v->loc, "%s must be between %ld and %ld, not %s", what, lo, hi, v->s);
+		else if (v->ival < lo)
+			diag_error(v->loc, "%s must be at least %ld, not %s", what, lo, v->s);
 		else
-			diag_error(v->loc, "%s must be between %ld and %ld, not %ld", what, lo, hi, v->ival);
+			diag_error(v->loc, "%s must be at most %ld, not %s", what, hi, v->s);
 		return false;
 	}
 	*out = (int)v->ival;
