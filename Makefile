@@ -7,7 +7,7 @@ PREFIX  ?= /usr/local
 PY      ?= /usr/bin/python3
 B        = build
 
-SRCS = arena.c diag.c check.c weights.c lower.c fuse.c plan.c emit.c
+SRCS = arena.c diag.c check.c weights.c lower.c fuse.c plan.c emit.c report.c
 OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
 
 all: $(B)/ltcc
@@ -58,9 +58,10 @@ deps:
 	@sh tools/deps.sh
 
 # seeded random weights (and the reference's config) for the shipped models
-models/%.safetensors: tools/gen_models.py tools/st.py
+# (a pattern rule with two targets makes both in one run)
+models/%.safetensors models/%.json: tools/gen_models.py tools/st.py
 	$(PY) tools/gen_models.py models $*
-models: $(MODELS:%=models/%.safetensors)
+models: $(MODELS:%=models/%.safetensors) $(MODELS:%=models/%.json)
 
 UNIT_OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
 $(B)/unit_tests: $(wildcard tests/unit/*.c) $(UNIT_OBJS)

@@ -275,6 +275,11 @@ typedef struct EmitOpts {
 void emit_c(const IR *ir, const EmitOpts *o, FILE *c, const char *hname);
 void emit_h(const IR *ir, const EmitOpts *o, FILE *h);
 
+/* ---- report.c ---- */
+void report_text(const IR *ir, FILE *f);
+bool report_json(const IR *ir, const char *path);
+bool report_svg(const IR *ir, const char *path);
+
 /* ---- templates.c (generated from templates/ at build time) ---- */
 extern const char *const tmpl_generic_kernels;
 

@@ -18,6 +18,9 @@ static const char usage[] =
 "  -t, --target NAME      target to specialise for (default generic)\n"
 "      --prefix NAME      symbol prefix of the generated API (default: model name)\n"
 "  -d, --dump WHAT        print WHAT and stop: 'ast', 'model' or 'ir'\n"
+"      --report           print per-layer parameters, MACs and memory\n"
+"      --report-json FILE write the report as JSON\n"
+"      --report-svg FILE  draw the memory plan as SVG\n"
 "      --no-fold-q-scale  scale q at run time instead of folding it into W_q\n"
 "      --no-fold-softmax  softmax lightweight kernels at run time\n"
 "  -h, --help             show this help\n"
@@ -155,6 +158,9 @@ int main(int argc, char **argv)
 		{ "target", required_argument, 0, 't' },
 		{ "prefix", required_argument, 0, 'p' },
 		{ "dump", required_argument, 0, 'd' },
+		{ "report", no_argument, 0, 'r' },
+		{ "report-json", required_argument, 0, 'J' },
+		{ "report-svg", required_argument, 0, 'G' },
 		{ "no-fold-q-scale", no_argument, 0, 'Q' },
 		{ "no-fold-softmax", no_argument, 0, 'S' },
 		{ "help", no_argument, 0, 'h' },
@@ -162,6 +168,8 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *out = NULL, *target = "generic", *prefix = NULL, *dump = NULL;
+	const char *rjson = NULL, *rsvg = NULL;
+	bool report = false;
 	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true };
 	int c;
 	opterr = 0;
@@ -171,6 +179,9 @@ int main(int argc, char **argv)
 		case 't': target = optarg; break;
 		case 'p': prefix = optarg; break;
 		case 'd': dump = optarg; break;
+		case 'r': report = true; break;
+		case 'J': rjson = optarg; break;
+		case 'G': rsvg = optarg; break;
 		case 'Q': fo.fold_q_scale = false; break;
 		case 'S': fo.fold_light_softmax = false; break;
 		case 'h': fputs(usage, stdout); return 0;
@@ -226,6 +237,14 @@ int main(int argc, char **argv)
 	plan_memory(ir);
 	if (dump) {
 		dump_ir(ir);
+		rc = 0;
+		goto done;
+	}
+	if (report)
+		report_text(ir, stdout);
+	if ((rjson && !report_json(ir, rjson)) || (rsvg && !report_svg(ir, rsvg)))
+		goto done;
+	if ((report || rjson || rsvg) && !out) {  /* a report alone writes no C */
 		rc = 0;
 		goto done;
 	}

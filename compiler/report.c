@@ -1,0 +1,211 @@
+/* report.c — what a model costs: per-layer parameters, multiply-adds per
+ * token, scratch and weight bytes, and the memory plan, as a table
+ * (--report), as JSON (--report-json, written with json-c) and as a picture
+ * of the arena (--report-svg).
+ *
+ * Multiply-adds count the matrix-like work (linear layers, attention
+ * scores and mixing, convolution taps), as the Lite Transformer paper does,
+ * for a source and target of REPORT_T tokens (the paper's 30). */
+#include <json-c/json.h>
+#include <string.h>
+#include "ltcc.h"
+
+#define REPORT_T 30
+
+typedef struct Row {
+	const char *name;   /* layer: "enc3", "dec0", or "embed"/"output"/... */
+	size_t params;
+	double macs;        /* per token */
+	size_t scratch;     /* floats live at the layer's peak */
+} Row;
+
+/* "enc3_attn0" -> "enc3"; blocks outside layers keep their name */
+static const char *layer_of(const char *block)
+{
+	const char *u = strchr(block, '_');
+	if ((!strncmp(block, "enc", 3) || !strncmp(block, "dec", 3)) && u && block[3] >= '0' && block[3] <= '9')
+		return arena_printf("%.*s", (int)(u - block), block);
+	return block;
+}
+
+/* multiply-adds of one op for one token, at sequence length T */
+static double op_macs(const Op *o, int T)
+{
+	const Tensor *x = o->in[0];
+	switch (o->kind) {
+	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LOGITS:
+		return (double)x->cols * (o->out ? o->out->cols : o->in[1]->rows);
+	case OP_ATTN:
+		return 2.0 * T * x->cols;             /* q.k for T keys, then T rows of v */
+	case OP_CONV_LIGHT:
+		return (double)o->out->cols * o->kernel;
+	case OP_CONV_DYN:
+		return (double)o->out->cols * o->kernel + (double)o->out->cols * o->heads * o->kernel;
+	default:
+		return 0;
+	}
+}
+
+static Row *row_for(Row *rows, int *n, const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(rows[i].name, name))
+			return &rows[i];
+	rows[*n].name = name;
+	return &rows[(*n)++];
+}
+
+static size_t nfloats(const Tensor *t) { return (size_t)t->rows * (size_t)t->cols; }
+
+/* Collect rows for one program; weights are counted once, where first used. */
+static int collect(const IR *ir, const Program *p, Row *rows, int n, bool *seen, double *total)
+{
+	for (int i = 0; i < p->nops; i++) {
+		const Op *o = p->ops[i];
+		Row *r = row_for(rows, &n, layer_of(o->block));
+		double m = op_macs(o, REPORT_T);
+		r->macs += m;
+		*total += m;
+		for (int k = 0; k < OP_MAX_IN; k++) {
+			const Tensor *t = o->in[k];
+			if (!t || t->kind != T_WEIGHT)
+				continue;
+			for (int j = 0; j < ir->ntensors; j++)
+				if (ir->tensors[j] == t && !seen[j]) {
+					seen[j] = true;
+					r->params += nfloats(t);
+				}
+		}
+		/* scratch: floats live at this op */
+		size_t live = 0;
+		for (int j = 0; j < ir->ntensors; j++) {
+			const Tensor *t = ir->tensors[j];
+			if (t->kind == T_ACT && !t->base && t->prog == (p == &ir->encode ? 0 : 1) &&
+			    t->first <= i && i <= t->last)
+				live += nfloats(t);
+		}
+		if (live > r->scratch)
+			r->scratch = live;
+	}
+	return n;
+}
+
+typedef struct Totals {
+	Row rows[1100];
+	int n;
+	double macs_enc, macs_step;
+	size_t params;
+} Totals;
+
+static void totals(const IR *ir, Totals *T)
+{
+	bool *seen = arena_alloc(sizeof(bool) * (size_t)(ir->ntensors + 1));
+	memset(T, 0, sizeof *T);
+	T->n = collect(ir, &ir->encode, T->rows, 0, seen, &T->macs_enc);
+	T->n = collect(ir, &ir->step, T->rows, T->n, seen, &T->macs_step);
+	for (int i = 0; i < T->n; i++)
+		T->params += T->rows[i].params;
+}
+
+void report_text(const IR *ir, FILE *f)
+{
+	static Totals T;
+	totals(ir, &T);
+	const Model *m = ir->m;
+	fprintf(f, "model %s: %s, D=%d; multiply-adds per token at length %d\n", m->name,
+		m->is_lm ? "decoder-only" : "encoder-decoder", m->dim, REPORT_T);
+	fprintf(f, "%-16s %12s %14s %14s %14s\n", "layer", "params", "MACs/token", "scratch B", "weight B");
+	for (int i = 0; i < T.n; i++) {
+		const Row *r = &T.rows[i];
+		fprintf(f, "%-16s %12zu %14.0f %14zu %14zu\n", r->name, r->params, r->macs, r->scratch * 4, r->params * 4);
+	}
+	fprintf(f, "%-16s %12zu %14s %14zu %14zu\n", "total", T.params, "", ir->arena_floats * 4, ir->weight_floats * 4);
+	if (!m->is_lm)
+		fprintf(f, "encoder: %.0f MACs/token, %.2f M for %d tokens (incl. cross K/V)\n", T.macs_enc,
+			T.macs_enc * REPORT_T / 1e6, REPORT_T);
+	fprintf(f, "decoder step: %.0f MACs (%.2f M for %d steps)\n", T.macs_step, T.macs_step * REPORT_T / 1e6, REPORT_T);
+	fprintf(f, "memory: weights %zu B (flash), arena %zu B (lower bound %zu B, naive %zu B), state %zu B\n",
+		ir->weight_floats * 4, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4,
+		ir->state_floats * 4);
+}
+
+bool report_json(const IR *ir, const char *path)
+{
+	static Totals T;
+	totals(ir, &T);
+	json_object *o = json_object_new_object(), *layers = json_object_new_array();
+	json_object_object_add(o, "model", json_object_new_string(ir->m->name));
+	json_object_object_add(o, "params", json_object_new_int64((int64_t)T.params));
+	json_object_object_add(o, "macs_encoder", json_object_new_int64((int64_t)(T.macs_enc * REPORT_T)));
+	json_object_object_add(o, "macs_decoder_step", json_object_new_int64((int64_t)T.macs_step));
+	json_object_object_add(o, "report_length", json_object_new_int(REPORT_T));
+	json_object_object_add(o, "weight_bytes", json_object_new_int64((int64_t)ir->weight_floats * 4));
+	json_object_object_add(o, "arena_bytes", json_object_new_int64((int64_t)ir->arena_floats * 4));
+	json_object_object_add(o, "arena_lower_bound_bytes", json_object_new_int64((int64_t)ir->arena_lower_bound * 4));
+	json_object_object_add(o, "arena_naive_bytes", json_object_new_int64((int64_t)ir->arena_naive * 4));
+	json_object_object_add(o, "state_bytes", json_object_new_int64((int64_t)ir->state_floats * 4));
+	json_object_object_add(o, "fits", json_object_new_boolean(1));  /* generic: no limits */
+	for (int i = 0; i < T.n; i++) {
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "name", json_object_new_string(T.rows[i].name));
+		json_object_object_add(r, "params", json_object_new_int64((int64_t)T.rows[i].params));
+		json_object_object_add(r, "macs_per_token", json_object_new_int64((int64_t)T.rows[i].macs));
+		json_object_object_add(r, "scratch_bytes", json_object_new_int64((int64_t)T.rows[i].scratch * 4));
+		json_object_object_add(r, "weight_bytes", json_object_new_int64((int64_t)T.rows[i].params * 4));
+		json_object_array_add(layers, r);
+	}
+	json_object_object_add(o, "layers", layers);
+	int rc = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	json_object_put(o);
+	if (rc)
+		diag_plain_error("cannot write %s", path);
+	return rc == 0;
+}
+
+/* The arena as a picture: x = op index (encode, then decode_step), y =
+ * offset; one rectangle per buffer, coloured by layer, and the lower bound
+ * as a dashed line. */
+bool report_svg(const IR *ir, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		diag_plain_error("cannot write %s", path);
+		return false;
+	}
+	int ne = ir->encode.nops, ns = ir->step.nops, nops = ne + ns;
+	double W = 1200, H = 600, L = 70, Tm = 40;
+	double sx = (W - L - 20) / (nops ? nops : 1), sy = (H - Tm - 40) / (double)(ir->arena_floats ? ir->arena_floats : 1);
+	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n", W, H);
+	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
+	fprintf(f, "<text x=\"%.0f\" y=\"20\" font-size=\"14\">%s: scratch arena %zu B (lower bound %zu B, naive %zu B)</text>\n",
+		L, ir->m->name, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4);
+	for (int i = 0; i < ir->ntensors; i++) {
+		const Tensor *t = ir->tensors[i];
+		if (t->kind != T_ACT || t->base || t->first < 0)
+			continue;
+		int x0 = t->first + (t->prog == 1 ? ne : 0), x1 = t->last + (t->prog == 1 ? ne : 0) + 1;
+		unsigned h = 0;
+		const char *lay = t->name;
+		for (const char *p = lay; *p && *p != '_'; p++)
+			h = h * 31 + (unsigned char)*p;
+		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"hsl(%u,60%%,70%%)\" stroke=\"#333\" stroke-width=\"0.3\"><title>%s: %zu floats at %zu, ops %d-%d</title></rect>\n",
+			L + x0 * sx, H - 40 - (double)(t->off + nfloats(t)) * sy, (x1 - x0) * sx, (double)nfloats(t) * sy,
+			h % 360, t->name, nfloats(t), t->off, t->first, t->last);
+		if ((x1 - x0) * sx > 40 && nfloats(t) * sy > 12)
+			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", L + x0 * sx + 2,
+				H - 40 - (double)t->off * sy - 3, t->name);
+	}
+	double yl = H - 40 - (double)ir->arena_lower_bound * sy;
+	fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"red\" stroke-dasharray=\"6,4\"/>\n", L, W - 20, yl, yl);
+	fprintf(f, "<text x=\"%.0f\" y=\"%.1f\" fill=\"red\">lower bound</text>\n", W - 100, yl - 4);
+	fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.0f\" y2=\"%.0f\" stroke=\"black\"/>\n", L, W - 20, H - 40, H - 40);
+	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">op index: encode (0-%d), then decode_step</text>\n", L, H - 15, ne ? ne - 1 : 0);
+	fprintf(f, "<text x=\"10\" y=\"%.0f\" transform=\"rotate(-90 10 %.0f)\">arena offset</text>\n", H / 2, H / 2);
+	fprintf(f, "</svg>\n");
+	bool ok = !ferror(f);
+	if (fclose(f) || !ok) {
+		diag_plain_error("error writing %s", path);
+		return false;
+	}
+	return true;
+}
