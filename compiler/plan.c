@@ -6,9 +6,10 @@
  * gets its own offsets in a separate state area. The encode and
  * decode-step programs never run at the same time, so they share the arena.
  *
- * Method: liveness intervals over each program's op order, then buffers
- * placed largest first at the lowest offset that fits beside the ones
- * already placed whose intervals intersect (greedy by size). */
+ * Method: liveness intervals over each program's op order, then each buffer
+ * placed at the lowest offset clear of the already placed buffers it is
+ * live with (first fit), in several orders (by size, size x lifetime,
+ * lifetime, first use); the smallest arena wins. */
 #include <stdlib.h>
 #include <string.h>
 #include "ltcc.h"
@@ -31,11 +32,27 @@ static void touch(Tensor *t, int i, int prog)
 	t->last = i;
 }
 
-static int by_size_desc(const void *a, const void *b)
+/* Orders to try; ties fall back to the first use, so plans are stable. */
+static int by_size(const Tensor *x, const Tensor *y)
+{
+	size_t sx = size_of(x), sy = size_of(y);
+	return sx < sy ? 1 : sx > sy ? -1 : 0;
+}
+static int by_span(const Tensor *x, const Tensor *y) { return (y->last - y->first) - (x->last - x->first); }
+static int by_first(const Tensor *x, const Tensor *y) { return x->first - y->first; }
+static int by_area(const Tensor *x, const Tensor *y)
+{
+	double ax = (double)size_of(x) * (x->last - x->first + 1), ay = (double)size_of(y) * (y->last - y->first + 1);
+	return ax < ay ? 1 : ax > ay ? -1 : 0;
+}
+
+static int (*order)(const Tensor *, const Tensor *);
+
+static int cmp(const void *a, const void *b)
 {
 	const Tensor *x = *(Tensor *const *)a, *y = *(Tensor *const *)b;
-	size_t sx = size_of(x), sy = size_of(y);
-	return sx < sy ? 1 : sx > sy ? -1 : (x->first > y->first) - (x->first < y->first);
+	int c = order(x, y);
+	return c ? c : (x->first > y->first) - (x->first < y->first);
 }
 
 static bool overlap_time(const Tensor *a, const Tensor *b)
@@ -43,22 +60,14 @@ static bool overlap_time(const Tensor *a, const Tensor *b)
 	return a->prog == b->prog && a->first <= b->last && b->first <= a->last;
 }
 
-/* Place the program's buffers; returns the arena floats it needs. */
-static size_t place(IR *ir, int prog, size_t *lower, size_t *naive)
+/* First fit in the given order: each buffer goes to the lowest offset
+ * clear of every placed buffer it is live with. Returns the arena size. */
+static size_t first_fit(Tensor **bufs, int n)
 {
-	Tensor **bufs = malloc(sizeof(Tensor *) * (size_t)(ir->ntensors + 1));
-	int n = 0;
-	for (int i = 0; i < ir->ntensors; i++) {
-		Tensor *t = ir->tensors[i];
-		if (t->kind == T_ACT && !t->base && t->prog == prog && t->first >= 0)
-			bufs[n++] = t;
-	}
-	qsort(bufs, (size_t)n, sizeof *bufs, by_size_desc);
 	size_t top = 0;
 	for (int i = 0; i < n; i++) {
 		Tensor *t = bufs[i];
 		size_t off = 0, sz = size_of(t);
-		/* first fit: bump past any conflicting placed buffer, retry */
 		for (bool moved = true; moved;) {
 			moved = false;
 			for (int j = 0; j < i; j++) {
@@ -72,19 +81,63 @@ static size_t place(IR *ir, int prog, size_t *lower, size_t *naive)
 		t->off = off;
 		if (off + sz > top)
 			top = off + sz;
-		*naive += sz;
 	}
-	/* the lower bound: the most floats live at any one op */
+	return top;
+}
+
+/* Place the program's buffers with the best of several orders; returns
+ * the arena floats it needs. Also adds to the lower bound (the most floats
+ * live at any one op) and the naive sum (every buffer its own space). */
+static size_t place(IR *ir, int prog, size_t *lower, size_t *naive)
+{
+	Tensor **stable = malloc(sizeof(Tensor *) * (size_t)(ir->ntensors + 1));
+	Tensor **bufs = malloc(sizeof(Tensor *) * (size_t)(ir->ntensors + 1));
+	size_t *best = malloc(sizeof(size_t) * (size_t)(ir->ntensors + 1));
+	int n = 0;
+	for (int i = 0; i < ir->ntensors; i++) {
+		Tensor *t = ir->tensors[i];
+		if (t->kind == T_ACT && !t->base && t->prog == prog && t->first >= 0)
+			stable[n++] = t;
+	}
+	static int (*const orders[])(const Tensor *, const Tensor *) = { by_size, by_area, by_span, by_first };
+	size_t top = 0;
+	for (size_t k = 0; k < sizeof orders / sizeof orders[0]; k++) {
+		memcpy(bufs, stable, sizeof(Tensor *) * (size_t)n);
+		order = orders[k];
+		qsort(bufs, (size_t)n, sizeof *bufs, cmp);
+		size_t got = first_fit(bufs, n);
+		if (k == 0 || got < top) {
+			top = got;
+			for (int i = 0; i < n; i++)
+				best[i] = stable[i]->off;
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		stable[i]->off = best[i];
+		*naive += size_of(stable[i]);
+	}
 	Program *p = prog == 0 ? &ir->encode : &ir->step;
 	for (int op = 0; op < p->nops; op++) {
 		size_t live = 0;
 		for (int i = 0; i < n; i++)
-			if (bufs[i]->first <= op && op <= bufs[i]->last)
-				live += size_of(bufs[i]);
+			if (stable[i]->first <= op && op <= stable[i]->last)
+				live += size_of(stable[i]);
 		if (live > *lower)
 			*lower = live;
 	}
+	/* the plan must be sound whatever order won: check it, it is cheap */
+	for (int i = 0; i < n; i++) {
+		if (stable[i]->off + size_of(stable[i]) > top)
+			die("plan: %s lies outside the arena", stable[i]->name);
+		for (int j = i + 1; j < n; j++)
+			if (overlap_time(stable[i], stable[j]) &&
+			    stable[i]->off < stable[j]->off + size_of(stable[j]) &&
+			    stable[j]->off < stable[i]->off + size_of(stable[i]))
+				die("plan: %s and %s are live together and overlap", stable[i]->name, stable[j]->name);
+	}
+	free(best);
 	free(bufs);
+	free(stable);
 	return top;
 }
 

@@ -173,27 +173,38 @@ bool report_svg(const IR *ir, const char *path)
 		return false;
 	}
 	int ne = ir->encode.nops, ns = ir->step.nops, nops = ne + ns;
-	double W = 1200, H = 600, L = 70, Tm = 40;
+	double W = 1200, H = 640, L = 70, Tm = 80;
 	double sx = (W - L - 20) / (nops ? nops : 1), sy = (H - Tm - 40) / (double)(ir->arena_floats ? ir->arena_floats : 1);
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"11\">\n", W, H);
 	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	fprintf(f, "<text x=\"%.0f\" y=\"20\" font-size=\"14\">%s: scratch arena %zu B (lower bound %zu B, naive %zu B)</text>\n",
+	fprintf(f, "<text x=\"%.0f\" y=\"18\" font-size=\"14\">%s: scratch arena %zu B (lower bound %zu B, naive %zu B)</text>\n",
 		L, ir->m->name, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4);
 	for (int i = 0; i < ir->ntensors; i++) {
 		const Tensor *t = ir->tensors[i];
 		if (t->kind != T_ACT || t->base || t->first < 0)
 			continue;
 		int x0 = t->first + (t->prog == 1 ? ne : 0), x1 = t->last + (t->prog == 1 ? ne : 0) + 1;
-		unsigned h = 0;
-		const char *lay = t->name;
-		for (const char *p = lay; *p && *p != '_'; p++)
-			h = h * 31 + (unsigned char)*p;
+		/* colour by layer (the name up to '_'): FNV-1a, so enc0 and enc1 differ */
+		unsigned h = 2166136261u;
+		for (const char *p = t->name; *p && *p != '_'; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		h ^= h >> 13;
 		fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"hsl(%u,60%%,70%%)\" stroke=\"#333\" stroke-width=\"0.3\"><title>%s: %zu floats at %zu, ops %d-%d</title></rect>\n",
 			L + x0 * sx, H - 40 - (double)(t->off + nfloats(t)) * sy, (x1 - x0) * sx, (double)nfloats(t) * sy,
 			h % 360, t->name, nfloats(t), t->off, t->first, t->last);
 		if ((x1 - x0) * sx > 40 && nfloats(t) * sy > 12)
 			fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", L + x0 * sx + 2,
 				H - 40 - (double)t->off * sy - 3, t->name);
+	}
+	/* layer names along the top, where each layer's ops begin */
+	const char *prev = "";
+	for (int i = 0; i < nops; i++) {
+		const Op *o = i < ne ? ir->encode.ops[i] : ir->step.ops[i - ne];
+		const char *lay = layer_of(o->block);
+		if (strcmp(lay, prev))
+			fprintf(f, "<text x=\"%.1f\" y=\"%.0f\" font-size=\"9\" transform=\"rotate(-45 %.1f %.0f)\">%s</text>\n",
+				L + i * sx, Tm - 2, L + i * sx, Tm - 2, lay);
+		prev = lay;
 	}
 	double yl = H - 40 - (double)ir->arena_lower_bound * sy;
 	fprintf(f, "<line x1=\"%.0f\" x2=\"%.0f\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"red\" stroke-dasharray=\"6,4\"/>\n", L, W - 20, yl, yl);
