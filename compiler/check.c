@@ -475,7 +475,8 @@ static const char *const token_names[] = { "bos", "pad", "eos", "unk", NULL };
 static const char *const emb_kinds[] = { "separate", "shared", NULL };
 static const char *const out_kinds[] = { "separate", "tied", NULL };
 
-static bool check_tokens(const Node *n, Model *m)
+/* at[i]: where token i's id is given, for the vocabulary check */
+static bool check_tokens(const Node *n, Model *m, Loc *at)
 {
 	if (n->has_block || n->nvals % 2 || n->nvals == 0) {
 		diag_error(n->loc, "expected 'tokens NAME ID ...' pairs, e.g. 'tokens bos 0 pad 1 eos 2 unk 3'");
@@ -486,6 +487,7 @@ static bool check_tokens(const Node *n, Model *m)
 		int i = ident_of(v, "token name", token_names);
 		if (i < 0 || !int_in(v->next, v->s, 0, BIG, slot[i]))
 			return false;
+		at[i] = v->next->loc;
 	}
 	return true;
 }
@@ -504,6 +506,7 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 	const Node *maxs = NULL, *maxt = NULL, *emb = NULL, *dim = NULL, *w = NULL;
 	bool ok = true;
 	m->bos = 0; m->pad = 1; m->eos = 2; m->unk = 3;  /* fairseq's dictionary */
+	Loc tok_at[4] = { mdl->loc, mdl->loc, mdl->loc, mdl->loc };
 	m->tied_output = true;
 
 	for (const Node *n = mdl->kids; n; n = n->next) {
@@ -532,7 +535,7 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 			maxt = n;
 			ok &= get_int(n, 1, &m->max_target);
 		} else if (!strcmp(k, "tokens")) {
-			ok &= check_tokens(n, m);
+			ok &= check_tokens(n, m, tok_at);
 		} else if (!strcmp(k, "positions")) {
 			static const char *const pos[] = { "sinusoidal", NULL };
 			ok &= want_count(n, 1, 1) && ident_of(n->vals, "positions", pos) >= 0;
@@ -614,7 +617,9 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 	int ids[] = { m->bos, m->pad, m->eos, m->unk };
 	for (int i = 0; i < 4; i++)
 		if (ids[i] >= minv) {
-			diag_error(mdl->loc, "token id %s=%d is outside the vocabulary of %d", token_names[i], ids[i], minv);
+			diag_error(tok_at[i], "token id %s=%d%s is outside the vocabulary of %d", token_names[i], ids[i],
+				   tok_at[i].line == mdl->loc.line && tok_at[i].col == mdl->loc.col
+				   ? " (the default; set the ids with 'tokens')" : "", minv);
 			return false;
 		}
 	if (m->dim < 2) {
