@@ -33,7 +33,14 @@ static bool want_count(const Node *n, int lo, int hi)
 		return false;
 	}
 	if (hi >= 0 && n->nvals > hi) {
-		diag_error(nth(n, hi)->loc, "too many values for '%s'", n->key);
+		/* on a later line, the extra value is most likely the next
+		 * statement's key, run on by a missing ';' */
+		Loc extra = nth(n, hi)->loc;
+		int prev = hi ? nth(n, hi - 1)->loc.line : n->loc.line;
+		if (extra.line > prev)
+			diag_error(extra, "too many values for '%s' (missing ';' at the end of line %d?)", n->key, prev);
+		else
+			diag_error(extra, "too many values for '%s'", n->key);
 		return false;
 	}
 	if (n->has_block) {
