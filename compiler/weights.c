@@ -189,13 +189,19 @@ WeightFile *wf_load(const char *path)
 		goto out;
 	}
 	json_tokener *tok = json_tokener_new();
+	if (!tok)
+		die("out of memory reading %s", path);
+	/* strict: no trailing commas or other extensions; trailing bytes are
+	 * checked below, where padding spaces are allowed */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_ALLOW_TRAILING_CHARS);
 	root = json_tokener_parse_ex(tok, (const char *)buf + 8, (int)hlen);
 	enum json_tokener_error jerr = json_tokener_get_error(tok);
 	size_t used = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
 	if (!root || jerr != json_tokener_success) {
-		fail(path, "header is not valid JSON: %s",
-		     root ? "trailing data" : json_tokener_error_desc(jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr));
+		fail(path, "header is not valid JSON: %s at byte %zu of the header",
+		     root ? "trailing data" : json_tokener_error_desc(jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr),
+		     used);
 		goto out;
 	}
 	for (size_t i = used; i < hlen; i++)
