@@ -227,13 +227,20 @@ WeightFile *wf_load(const char *path)
 			goto out;
 		k++;
 	}
+	/* sorted by start, non-empty ranges are disjoint when each starts at or
+	 * after the end of the previous non-empty one (empty ones hold no
+	 * bytes: comparing with them would let an overlap through) */
 	qsort(ranges, (size_t)k, sizeof *ranges, by_begin);
-	for (int i = 1; i < k; i++)
-		if (ranges[i].b < ranges[i - 1].e && ranges[i].e > ranges[i].b) {
+	for (int i = 0, prev = -1; i < k; i++) {
+		if (ranges[i].e == ranges[i].b)
+			continue;
+		if (prev >= 0 && ranges[i].b < ranges[prev].e) {
 			fail(path, "tensors '%s' and '%s' overlap in the data section",
-			     ts[ranges[i - 1].idx].name, ts[ranges[i].idx].name);
+			     ts[ranges[prev].idx].name, ts[ranges[i].idx].name);
 			goto out;
 		}
+		prev = i;
+	}
 	for (int i = 0; i < k; i++) {
 		WTensor *t = &ts[ranges[i].idx];
 		t->data = arena_alloc(sizeof(float) * (size_t)(t->numel ? t->numel : 1));
