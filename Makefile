@@ -1,22 +1,23 @@
 # ltcc — build, test, demo. Plain make; see README.md.
 CC      ?= cc
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -Wall -Wextra -Wpedantic -D_POSIX_C_SOURCE=200809L
-LDLIBS   = -ljson-c -lm
+# project flags apart from CFLAGS, so `make CFLAGS=...` (sanitizers) keeps them
+XCFLAGS  = -std=c11 -Wall -Wextra -Wpedantic -D_POSIX_C_SOURCE=200809L -I/usr/include/libxml2
+LDLIBS   = -ljson-c -lxml2 -lm
 PREFIX  ?= /usr/local
 PY      ?= /usr/bin/python3
 B        = build
 
-SRCS = arena.c diag.c check.c weights.c lower.c fuse.c plan.c emit.c report.c
+SRCS = arena.c diag.c check.c weights.c lower.c fuse.c plan.c emit.c report.c target.c
 OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
 
 all: $(B)/ltcc
 
 $(B)/ltcc: $(OBJS) $(B)/main.o
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) $(XCFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/%.o: compiler/%.c compiler/ltcc.h $(B)/parser.h | $(B)
-	$(CC) $(CFLAGS) -Icompiler -I$(B) -c -o $@ $<
+	$(CC) $(CFLAGS) $(XCFLAGS) -Icompiler -I$(B) -c -o $@ $<
 
 $(B)/parser.c $(B)/parser.h: compiler/parser.y | $(B)
 	bison -Wall --defines=$(B)/parser.h -o $(B)/parser.c $<
@@ -26,18 +27,15 @@ $(B)/lexer.c: compiler/lexer.l | $(B)
 
 # generated code: relaxed warnings (flex's own output is not -Wpedantic clean)
 $(B)/lexer.o: $(B)/lexer.c $(B)/parser.h compiler/ltcc.h
-	$(CC) $(CFLAGS) -Wno-unused-function -Wno-sign-compare -Icompiler -I$(B) -c -o $@ $<
+	$(CC) $(CFLAGS) $(XCFLAGS) -Wno-unused-function -Wno-sign-compare -Icompiler -I$(B) -c -o $@ $<
 $(B)/parser.o: $(B)/parser.c compiler/ltcc.h
-	$(CC) $(CFLAGS) -Icompiler -I$(B) -c -o $@ $<
+	$(CC) $(CFLAGS) $(XCFLAGS) -Icompiler -I$(B) -c -o $@ $<
 
-# kernels are embedded in ltcc as C strings
-$(B)/templates.c: templates/generic/kernels.c | $(B)
-	{ echo '/* generated from templates/ by make */'; \
-	  printf 'const char *const tmpl_generic_kernels =\n'; \
-	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; \
-	  echo ';'; } > $@
-$(B)/templates.o: $(B)/templates.c
-	$(CC) $(CFLAGS) -Wno-overlength-strings -c -o $@ $<
+# kernels, target descriptions and their schema are embedded in ltcc
+$(B)/templates.c: tools/embed.sh $(wildcard templates/*/kernels.c) $(wildcard targets/*.xml) targets/target.rng | $(B)
+	sh tools/embed.sh > $@
+$(B)/templates.o: $(B)/templates.c compiler/ltcc.h
+	$(CC) $(CFLAGS) $(XCFLAGS) -Wno-overlength-strings -Icompiler -c -o $@ $<
 
 $(B):
 	mkdir -p $(B)
@@ -65,7 +63,7 @@ models: $(MODELS:%=models/%.safetensors) $(MODELS:%=models/%.json)
 
 UNIT_OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
 $(B)/unit_tests: $(wildcard tests/unit/*.c) $(UNIT_OBJS)
-	$(CC) $(CFLAGS) -Icompiler -I$(B) -o $@ $(wildcard tests/unit/*.c) $(UNIT_OBJS) -lcunit $(LDLIBS)
+	$(CC) $(CFLAGS) $(XCFLAGS) -Icompiler -I$(B) -o $@ $(wildcard tests/unit/*.c) $(UNIT_OBJS) -lcunit $(LDLIBS)
 
 test: deps
 	$(MAKE) all models

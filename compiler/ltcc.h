@@ -267,7 +267,7 @@ void plan_memory(IR *ir);
 /* ---- emit.c ---- */
 typedef struct EmitOpts {
 	const char *prefix;     /* symbol prefix */
-	const char *target;
+	const struct Target *target;
 	const char *cmdline;    /* for the header comment */
 	const char *ltd_name;   /* the .ltd as given, for comments */
 } EmitOpts;
@@ -275,12 +275,37 @@ typedef struct EmitOpts {
 void emit_c(const IR *ir, const EmitOpts *o, FILE *c, const char *hname);
 void emit_h(const IR *ir, const EmitOpts *o, FILE *h);
 
-/* ---- report.c ---- */
-void report_text(const IR *ir, FILE *f);
-bool report_json(const IR *ir, const char *path);
-bool report_svg(const IR *ir, const char *path);
 
-/* ---- templates.c (generated from templates/ at build time) ---- */
-extern const char *const tmpl_generic_kernels;
+/* ---- target.c: target descriptions (XML, libxml2) ---- */
+typedef struct Target {
+	const char *name, *description, *file;
+	const char *arch;       /* c99, x86-64, armv7e-m, armv8.1-m.main, rv32imafc */
+	bool fpu, fma, dsp, mve, avx2, vnni;
+	int vector_bits;
+	int align;              /* bytes, for weights and buffers */
+	long long flash, ram;   /* bytes; 0 = no limit */
+	const char *cflags;     /* what the generated file is built with */
+	const char *family;     /* kernel templates layered over generic */
+	int clock_mhz;
+	double macs_per_cycle;  /* the cost model: sustained multiply-adds per cycle */
+} Target;
+
+Target *tgt_find(const char *name);        /* built-in; NULL if unknown or invalid */
+Target *tgt_load_file(const char *path);   /* NULL after reporting */
+void tgt_list(FILE *f);
+void tgt_cleanup(void);
+
+/* ---- report.c ---- */
+void report_text(const IR *ir, const Target *t, FILE *f);
+bool report_json(const IR *ir, const Target *t, const char *path);
+bool report_svg(const IR *ir, const char *path);
+bool report_fits(const IR *ir, const Target *t, bool complain);
+
+/* ---- templates.c (generated from templates/ and targets/ at build time) ---- */
+typedef struct TmplFile { const char *name, *text; } TmplFile;
+extern const TmplFile tmpl_kernels[];       /* {family, kernels}, NULL-terminated */
+extern const struct TmplTarget { const char *name, *xml; } tmpl_targets[];
+extern const char *const tmpl_target_schema;
+const char *tmpl_family(const char *family); /* kernel text, NULL if unknown */
 
 #endif

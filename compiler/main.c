@@ -16,6 +16,9 @@ static const char usage[] =
 "options:\n"
 "  -o, --output FILE      write FILE (a .c) and FILE with .h; default NAME.c\n"
 "  -t, --target NAME      target to specialise for (default generic)\n"
+"      --target-file FILE use your own target description (XML, see targets/)\n"
+"      --list-targets     list the built-in targets\n"
+"      --no-fit-check     compile even if the model exceeds the target's flash or RAM\n"
 "      --prefix NAME      symbol prefix of the generated API (default: model name)\n"
 "  -d, --dump WHAT        print WHAT and stop: 'ast', 'model' or 'ir'\n"
 "      --report           print per-layer parameters, MACs and memory\n"
@@ -26,7 +29,7 @@ static const char usage[] =
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
-"targets: generic (portable C99)\n"
+"targets: generic, x86-avx2, cortex-m4, cortex-m7, cortex-m55, riscv32\n"
 "exit status: 0 ok, 1 bad input (diagnostics on stderr), 2 bad usage\n";
 
 static _Noreturn void bad_usage(const char *fmt, const char *arg)
@@ -158,6 +161,9 @@ int main(int argc, char **argv)
 		{ "target", required_argument, 0, 't' },
 		{ "prefix", required_argument, 0, 'p' },
 		{ "dump", required_argument, 0, 'd' },
+		{ "target-file", required_argument, 0, 'T' },
+		{ "list-targets", no_argument, 0, 'L' },
+		{ "no-fit-check", no_argument, 0, 'F' },
 		{ "report", no_argument, 0, 'r' },
 		{ "report-json", required_argument, 0, 'J' },
 		{ "report-svg", required_argument, 0, 'G' },
@@ -168,8 +174,8 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *out = NULL, *target = "generic", *prefix = NULL, *dump = NULL;
-	const char *rjson = NULL, *rsvg = NULL;
-	bool report = false;
+	const char *rjson = NULL, *rsvg = NULL, *tfile = NULL;
+	bool report = false, fit_check = true;
 	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true };
 	int c;
 	opterr = 0;
@@ -179,6 +185,9 @@ int main(int argc, char **argv)
 		case 't': target = optarg; break;
 		case 'p': prefix = optarg; break;
 		case 'd': dump = optarg; break;
+		case 'T': tfile = optarg; break;
+		case 'L': tgt_list(stdout); tgt_cleanup(); arena_free_all(); return 0;
+		case 'F': fit_check = false; break;
 		case 'r': report = true; break;
 		case 'J': rjson = optarg; break;
 		case 'G': rsvg = optarg; break;
@@ -193,8 +202,16 @@ int main(int argc, char **argv)
 	if (optind != argc - 1)
 		bad_usage("%s", optind >= argc ? "expected one model file (MODEL.ltd)" : "expected exactly one model file");
 	const char *ltd = argv[optind];
-	if (strcmp(target, "generic"))
-		bad_usage("unknown target '%s' (known: generic)", target);
+	Target *tgt = NULL;
+	if (tfile) {
+		if (!(tgt = tgt_load_file(tfile))) {
+			tgt_cleanup();
+			arena_free_all();
+			return 1;
+		}
+	} else if (!(tgt = tgt_find(target))) {
+		bad_usage("unknown target '%s' (ltcc --list-targets shows them)", target);
+	}
 	if (dump && strcmp(dump, "ast") && strcmp(dump, "model") && strcmp(dump, "ir"))
 		bad_usage("unknown dump '%s' (ast, model or ir)", dump);
 	if (prefix && !valid_ident(prefix))
@@ -241,8 +258,10 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	if (report)
-		report_text(ir, stdout);
-	if ((rjson && !report_json(ir, rjson)) || (rsvg && !report_svg(ir, rsvg)))
+		report_text(ir, tgt, stdout);
+	if ((rjson && !report_json(ir, tgt, rjson)) || (rsvg && !report_svg(ir, rsvg)))
+		goto done;
+	if (fit_check && !report_fits(ir, tgt, true))
 		goto done;
 	if ((report || rjson || rsvg) && !out) {  /* a report alone writes no C */
 		rc = 0;
@@ -259,7 +278,7 @@ int main(int argc, char **argv)
 	char *cmd = arena_strdup("ltcc");
 	for (int i = 1; i < argc; i++)
 		cmd = arena_printf("%s %s", cmd, argv[i]);
-	EmitOpts eo = { .prefix = prefix, .target = target, .cmdline = cmd, .ltd_name = ltd };
+	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = cmd, .ltd_name = ltd };
 	OutFile oc = {0}, oh = {0};
 	if (!out_open(&oc, out) || !out_open(&oh, hpath)) {
 		out_close(&oc, false);
@@ -277,6 +296,7 @@ int main(int argc, char **argv)
 	}
 	rc = 0;
 done:
+	tgt_cleanup();
 	arena_free_all();
 	return rc;
 }

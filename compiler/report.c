@@ -107,7 +107,28 @@ static void totals(const IR *ir, Totals *T)
 		T->params += T->rows[i].params;
 }
 
-void report_text(const IR *ir, FILE *f)
+/* Does the model fit the target's flash and RAM? With `complain`, each
+ * shortfall is an error that says by how many bytes. */
+bool report_fits(const IR *ir, const Target *t, bool complain)
+{
+	long long w = (long long)ir->weight_floats * 4, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
+	bool ok = true;
+	if (t->flash && w > t->flash) {
+		ok = false;
+		if (complain)
+			diag_plain_error("model '%s' does not fit %s: its weights need %lld bytes of flash, the target has %lld (%lld bytes over; --no-fit-check compiles it anyway)",
+					 ir->m->name, t->name, w, t->flash, w - t->flash);
+	}
+	if (t->ram && r > t->ram) {
+		ok = false;
+		if (complain)
+			diag_plain_error("model '%s' does not fit %s: arena and state need %lld bytes of RAM, the target has %lld (%lld bytes over; --no-fit-check compiles it anyway)",
+					 ir->m->name, t->name, r, t->ram, r - t->ram);
+	}
+	return ok;
+}
+
+void report_text(const IR *ir, const Target *tg, FILE *f)
 {
 	static Totals T;
 	totals(ir, &T);
@@ -127,9 +148,16 @@ void report_text(const IR *ir, FILE *f)
 	fprintf(f, "memory: weights %zu B (flash), arena %zu B (lower bound %zu B, naive %zu B), state %zu B\n",
 		ir->weight_floats * 4, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4,
 		ir->state_floats * 4);
+	long long w = (long long)ir->weight_floats * 4, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
+	if (!tg->flash && !tg->ram)
+		fprintf(f, "target %s: no memory limits\n", tg->name);
+	else
+		fprintf(f, "target %s: flash %lld of %lld B (margin %lld), RAM %lld of %lld B (margin %lld): %s\n",
+			tg->name, w, tg->flash, tg->flash - w, r, tg->ram, tg->ram - r,
+			report_fits(ir, tg, false) ? "fits" : "DOES NOT FIT");
 }
 
-bool report_json(const IR *ir, const char *path)
+bool report_json(const IR *ir, const Target *tg, const char *path)
 {
 	static Totals T;
 	totals(ir, &T);
@@ -144,7 +172,10 @@ bool report_json(const IR *ir, const char *path)
 	json_object_object_add(o, "arena_lower_bound_bytes", json_object_new_int64((int64_t)ir->arena_lower_bound * 4));
 	json_object_object_add(o, "arena_naive_bytes", json_object_new_int64((int64_t)ir->arena_naive * 4));
 	json_object_object_add(o, "state_bytes", json_object_new_int64((int64_t)ir->state_floats * 4));
-	json_object_object_add(o, "fits", json_object_new_boolean(1));  /* generic: no limits */
+	json_object_object_add(o, "target", json_object_new_string(tg->name));
+	json_object_object_add(o, "flash_bytes", json_object_new_int64(tg->flash));
+	json_object_object_add(o, "ram_bytes", json_object_new_int64(tg->ram));
+	json_object_object_add(o, "fits", json_object_new_boolean(report_fits(ir, tg, false)));
 	for (int i = 0; i < T.n; i++) {
 		json_object *r = json_object_new_object();
 		json_object_object_add(r, "name", json_object_new_string(T.rows[i].name));

@@ -12,6 +12,7 @@ need make           command -v make
 need flex           command -v flex
 need bison          command -v bison
 need libjson-c-dev  test -f /usr/include/json-c/json.h
+need libxml2-dev    test -f /usr/include/libxml2/libxml/parser.h
 need libcunit1-dev  test -f /usr/include/CUnit/Basic.h
 need python3-numpy  /usr/bin/python3 -c "import numpy"
 need python3-torch  /usr/bin/python3 -c "import torch"

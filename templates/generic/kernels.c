@@ -19,8 +19,23 @@ static void k_softmax(float *x, int n)
 		x[i] /= sum;
 }
 
-/*@ k_linear */
-/* act(x (n,in) @ W^T (in,out) + b) * scale -> y (n,out); act 0 none, 1 relu, 2 gelu */
+/*@ k_out */
+/* the epilogue of a linear layer: (s + bias) * scale, then the activation
+ * (0 none, 1 relu, 2 gelu), stored or added to what y holds */
+static void k_out(float s, const float *b, int o, float scale, int act, int acc, float *y)
+{
+	if (b)
+		s += b[o];
+	s *= scale;
+	if (act == 1)
+		s = s > 0.0f ? s : 0.0f;
+	else if (act == 2)
+		s = 0.5f * s * (1.0f + erff(s * 0.70710678118654752f));
+	y[o] = acc ? y[o] + s : s;
+}
+
+/*@ k_linear k_out */
+/* act(x (n,in) @ W^T (in,out) + b) * scale -> y (n,out) */
 static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		     const float *restrict W, const float *restrict b,
 		     float *restrict y, int ys, float scale, int act, int acc)
@@ -28,20 +43,12 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	int t, o, i;
 	for (t = 0; t < n; t++) {
 		const float *xr = x + (long)t * xs;
-		float *yr = y + (long)t * ys;
 		for (o = 0; o < out; o++) {
 			const float *wr = W + (long)o * in;
 			float s = 0.0f;
 			for (i = 0; i < in; i++)
 				s += xr[i] * wr[i];
-			if (b)
-				s += b[o];
-			s *= scale;
-			if (act == 1)
-				s = s > 0.0f ? s : 0.0f;
-			else if (act == 2)
-				s = 0.5f * s * (1.0f + erff(s * 0.70710678118654752f));
-			yr[o] = acc ? yr[o] + s : s;
+			k_out(s, b, o, scale, act, acc, y + (long)t * ys);
 		}
 	}
 }

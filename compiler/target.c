@@ -1,0 +1,193 @@
+/* target.c — target descriptions: XML read with libxml2 and validated
+ * against targets/target.rng before use.
+ *
+ * The shipped targets and the schema are compiled into ltcc (so `-t NAME`
+ * needs no search path); `--target-file FILE` reads a user's own. Parsing
+ * never touches the network, never loads a DTD and never substitutes
+ * entities; a document with a DOCTYPE at all is refused, which shuts out
+ * external entities and entity-expansion bombs with one clear error. */
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ltcc.h"
+
+/* the first libxml2 error, for our own diagnostic */
+static char xml_msg[512];
+static int xml_line;
+
+static void on_xml_error(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	if (xml_msg[0] || !e)
+		return;
+	snprintf(xml_msg, sizeof xml_msg, "%s", e->message ? e->message : "malformed XML");
+	size_t n = strlen(xml_msg);
+	while (n && (xml_msg[n - 1] == '\n' || xml_msg[n - 1] == ' '))
+		xml_msg[--n] = 0;
+	xml_line = e->line;
+}
+
+static void fail(const char *name, int line, const char *fmt, const char *arg)
+{
+	char msg[600];
+	snprintf(msg, sizeof msg, fmt, arg);
+	if (line > 0)
+		diag_plain_error("%s:%d: %s", name, line, msg);
+	else
+		diag_plain_error("%s: %s", name, msg);
+}
+
+static const char *attr(xmlNodePtr n, const char *name)
+{
+	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	if (!v)
+		return "";
+	char *s = arena_strdup((const char *)v);
+	xmlFree(v);
+	return s;
+}
+
+static const char *text(xmlNodePtr n)
+{
+	xmlChar *v = xmlNodeGetContent(n);
+	char *s = arena_strdup(v ? (const char *)v : "");
+	xmlFree(v);
+	/* trim */
+	while (*s == ' ' || *s == '\n' || *s == '\t')
+		s++;
+	for (size_t k = strlen(s); k && (s[k - 1] == ' ' || s[k - 1] == '\n' || s[k - 1] == '\t');)
+		s[--k] = 0;
+	return s;
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+	for (xmlNodePtr c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && !strcmp((const char *)c->name, name))
+			return c;
+	return NULL;
+}
+
+static bool yes(xmlNodePtr n, const char *a) { return !strcmp(attr(n, a), "yes"); }
+
+static bool validate(xmlDocPtr doc, const char *name)
+{
+	xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewMemParserCtxt(tmpl_target_schema, (int)strlen(tmpl_target_schema));
+	xmlRelaxNGPtr schema = pc ? xmlRelaxNGParse(pc) : NULL;
+	if (!schema)
+		die("the built-in target schema does not parse");
+	xmlRelaxNGValidCtxtPtr vc = xmlRelaxNGNewValidCtxt(schema);
+	xml_msg[0] = 0;
+	xmlRelaxNGSetValidStructuredErrors(vc, on_xml_error, NULL);
+	int rc = xmlRelaxNGValidateDoc(vc, doc);
+	xmlRelaxNGFreeValidCtxt(vc);
+	xmlRelaxNGFree(schema);
+	xmlRelaxNGFreeParserCtxt(pc);
+	if (rc != 0)
+		fail(name, xml_line, "not a valid target description: %s", xml_msg[0] ? xml_msg : "schema validation failed");
+	return rc == 0;
+}
+
+static Target *from_doc(xmlDocPtr doc, const char *name)
+{
+	if (doc->intSubset || doc->extSubset) {
+		fail(name, 0, "%s", "DOCTYPE and entity declarations are not allowed in target descriptions");
+		return NULL;
+	}
+	if (!validate(doc, name))
+		return NULL;
+	xmlNodePtr r = xmlDocGetRootElement(doc), isa = child(r, "isa"), mem = child(r, "memory");
+	xmlNodePtr k = child(r, "kernels"), cost = child(r, "cost");
+	Target *t = arena_alloc(sizeof *t);
+	t->file = arena_strdup(name);
+	t->name = attr(r, "name");
+	t->description = text(child(r, "description"));
+	t->arch = attr(isa, "arch");
+	t->fpu = yes(isa, "fpu");
+	t->fma = yes(isa, "fma");
+	t->dsp = yes(isa, "dsp");
+	t->mve = yes(isa, "mve");
+	t->avx2 = yes(isa, "avx2");
+	t->vnni = yes(isa, "vnni");
+	t->vector_bits = atoi(attr(isa, "vector-bits"));
+	t->align = atoi(attr(mem, "align"));
+	t->flash = strtoll(attr(mem, "flash"), NULL, 10);
+	t->ram = strtoll(attr(mem, "ram"), NULL, 10);
+	t->cflags = text(child(r, "cflags"));
+	t->family = attr(k, "family");
+	t->clock_mhz = atoi(attr(cost, "clock-mhz"));
+	t->macs_per_cycle = strtod(attr(cost, "macs-per-cycle"), NULL);
+	if (!tmpl_family(t->family)) {
+		fail(name, xmlGetLineNo(k), "unknown kernel family '%s' (generic, scalar, avx2 or mve)", t->family);
+		return NULL;
+	}
+	return t;
+}
+
+/* XML_PARSE_NONET: no network; no XML_PARSE_NOENT / DTDLOAD / DTDATTR: no
+ * entity substitution and no external DTD. */
+#define XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+
+static Target *parse(const char *buf, int len, const char *name)
+{
+	xml_msg[0] = 0;
+	xml_line = 0;
+	xmlSetStructuredErrorFunc(NULL, on_xml_error);
+	xmlDocPtr doc = xmlReadMemory(buf, len, name, NULL, XML_OPTS);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (!doc) {
+		fail(name, xml_line, "malformed XML: %s", xml_msg[0] ? xml_msg : "cannot parse");
+		return NULL;
+	}
+	Target *t = from_doc(doc, name);
+	xmlFreeDoc(doc);
+	return t;
+}
+
+const char *tmpl_family(const char *family)
+{
+	for (int i = 0; tmpl_kernels[i].name; i++)
+		if (!strcmp(tmpl_kernels[i].name, family))
+			return tmpl_kernels[i].text;
+	return NULL;
+}
+
+Target *tgt_load_file(const char *path)
+{
+	SrcFile *f = src_read(path);
+	if (!f) {
+		if (!diag_error_count())
+			diag_plain_error("cannot read target file %s", path);
+		return NULL;
+	}
+	return parse(f->text, (int)strlen(f->text), path);
+}
+
+Target *tgt_find(const char *name)
+{
+	for (int i = 0; tmpl_targets[i].name; i++)
+		if (!strcmp(tmpl_targets[i].name, name))
+			return parse(tmpl_targets[i].xml, (int)strlen(tmpl_targets[i].xml),
+				     arena_printf("targets/%s.xml", name));
+	return NULL;
+}
+
+void tgt_list(FILE *f)
+{
+	for (int i = 0; tmpl_targets[i].name; i++) {
+		Target *t = tgt_find(tmpl_targets[i].name);
+		if (!t)
+			continue;
+		char mem[64] = "no memory limit";
+		if (t->flash || t->ram)
+			snprintf(mem, sizeof mem, "flash %lld KiB, RAM %lld KiB", (long long)t->flash / 1024,
+				 (long long)t->ram / 1024);
+		fprintf(f, "%-12s %-14s %-20s %s\n", t->name, t->arch, mem, t->description);
+	}
+}
+
+void tgt_cleanup(void)
+{
+	xmlCleanupParser();
+}
