@@ -28,7 +28,7 @@ static const char *upper(const char *s)
 }
 
 /* Exact float text: %.9g round-trips fp32; make sure it reads as a float. */
-static void put_float(FILE *f, float v)
+void emit_float(FILE *f, float v)
 {
 	char buf[40];
 	snprintf(buf, sizeof buf, "%.9g", (double)v);
@@ -197,7 +197,7 @@ static void emit_weights(Emit *e)
 		fprintf(e->f, "static const float %s[%zu] = {", t->name, n);
 		for (size_t k = 0; k < n; k++) {
 			fputs(k % 8 ? " " : "\n\t", e->f);
-			put_float(e->f, t->data[k]);
+			emit_float(e->f, t->data[k]);
 			fputc(',', e->f);
 		}
 		fprintf(e->f, "\n};\n");
@@ -208,7 +208,7 @@ static void emit_weights(Emit *e)
 	float step = (float)(log(10000.0) / (half - 1 > 0 ? half - 1 : 1));
 	for (int i = 0; i < half; i++) {
 		fputs(i % 8 ? " " : "\n\t", e->f);
-		put_float(e->f, expf((float)i * -step));
+		emit_float(e->f, expf((float)i * -step));
 		fputc(',', e->f);
 	}
 	fprintf(e->f, "\n};\n\n");
@@ -270,7 +270,7 @@ static void emit_op(Emit *e, const Op *o)
 		fprintf(f, "\tk_linear(%s, %d, %d, %s, %d, %s, %s, %s, %d, ", rows, x->cols, o->out->cols,
 			ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
 			ref(o->out, o->out_at_pos), o->out->stride);
-		put_float(f, o->scale);
+		emit_float(f, o->scale);
 		fprintf(f, ", %d, %d);\n", o->act == ACT_RELU ? 1 : o->act == ACT_GELU ? 2 : 0,
 			o->kind == OP_LINEAR_ACC);
 		break;
@@ -383,13 +383,22 @@ static void emit_calls(Emit *e, const Program *p, bool enc)
 		if (o->kind == OP_EMBED) {
 			fprintf(f, "\tk_embed(%s, %d, %s, %d%s, %s, ", enc ? "n" : "1", m->dim, enc ? "src" : "&token",
 				m->pad + 1, enc ? "" : " + st_pos", ref(o->in[0], false));
-			put_float(f, o->scale);
+			emit_float(f, o->scale);
 			fprintf(f, ", pos_omega, %s);\n", ref(o->out, false));
 		} else if (o->kind == OP_LOGITS) {
 			fprintf(f, "\tk_linear(1, %d, %d, %s, %d, %s, 0, logits, %d, 1.0f, 0, 0);\n", m->dim,
 				m->tgt_vocab, ref(o->in[0], false), m->dim, ref(o->in[1], false), m->tgt_vocab);
 		} else if (i == 0 || p->ops[i - 1]->block != o->block || inline_op(p->ops[i - 1])) {
+			/* the block's result: its last op's output buffer */
+			int j = i;
+			while (j + 1 < p->nops && p->ops[j + 1]->block == o->block && !inline_op(p->ops[j + 1]))
+				j++;
+			const Tensor *r = p->ops[j]->out;
+			while (r->base)
+				r = r->base;
 			fprintf(f, "\t%s(%s);\n", o->block, enc ? "n" : "");
+			fprintf(f, "\tTRACE(\"%s\", %s, %s%d);\n", o->block, r->name,
+				enc && r->kind == T_ACT ? "(long)n * " : "", enc && r->kind == T_ACT ? r->cols : r->rows * r->cols);
 		}
 	}
 }
@@ -456,6 +465,9 @@ void emit_c(const IR *ir, const EmitOpts *o, FILE *f, const char *hname)
 	fputc('\n', f);
 	emit_weights(&e);
 	emit_plan(&e);
+	fprintf(f, "/* build with -D%s_TRACE to have %s_trace() called with each block's result */\n", e.U, e.P);
+	fprintf(f, "#ifdef %s_TRACE\nvoid %s_trace(const char *block, const float *x, long n);\n", e.U, e.P);
+	fprintf(f, "#define TRACE(block, x, n) %s_trace(block, x, n)\n#else\n#define TRACE(block, x, n) ((void)0)\n#endif\n\n", e.P);
 	fprintf(f, "/* ---- blocks: encoder, run over the whole source (n rows) ---- */\n\n");
 	emit_blocks(&e, &ir->encode, true);
 	fprintf(f, "/* ---- blocks: decoder, one step (row) at position st_pos ---- */\n\n");

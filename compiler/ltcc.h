@@ -274,6 +274,7 @@ typedef struct EmitOpts {
 /* Writes the .c to `c` and the .h to `h`; `hname` is what the .c includes. */
 void emit_c(const IR *ir, const EmitOpts *o, FILE *c, const char *hname);
 void emit_h(const IR *ir, const EmitOpts *o, FILE *h);
+void emit_float(FILE *f, float v);          /* exact, always a valid float literal */
 
 
 /* ---- target.c: target descriptions (XML, libxml2) ---- */
@@ -294,6 +295,10 @@ Target *tgt_find(const char *name);        /* built-in; NULL if unknown or inval
 Target *tgt_load_file(const char *path);   /* NULL after reporting */
 void tgt_list(FILE *f);
 void tgt_cleanup(void);
+
+/* ---- testbench.c ---- */
+bool testbench_write(const IR *ir, const char *prefix, const char *hname, const char *dir,
+		     const char *const *goldens, int ngold);
 
 /* ---- report.c ---- */
 void report_text(const IR *ir, const Target *t, FILE *f);

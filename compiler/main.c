@@ -21,6 +21,9 @@ static const char usage[] =
 "      --no-fit-check     compile even if the model exceeds the target's flash or RAM\n"
 "      --prefix NAME      symbol prefix of the generated API (default: model name)\n"
 "  -d, --dump WHAT        print WHAT and stop: 'ast', 'model' or 'ir'\n"
+"      --emit-testbench DIR  also write DIR/testbench.c: a main() that checks the\n"
+"                         model against the --golden files and prints per-block checksums\n"
+"      --golden FILE      a golden case (tools/reference.py's format); repeatable\n"
 "      --report           print per-layer parameters, MACs and memory\n"
 "      --report-json FILE write the report as JSON\n"
 "      --report-svg FILE  draw the memory plan as SVG\n"
@@ -164,6 +167,8 @@ int main(int argc, char **argv)
 		{ "target-file", required_argument, 0, 'T' },
 		{ "list-targets", no_argument, 0, 'L' },
 		{ "no-fit-check", no_argument, 0, 'F' },
+		{ "emit-testbench", required_argument, 0, 'E' },
+		{ "golden", required_argument, 0, 'g' },
 		{ "report", no_argument, 0, 'r' },
 		{ "report-json", required_argument, 0, 'J' },
 		{ "report-svg", required_argument, 0, 'G' },
@@ -174,7 +179,9 @@ int main(int argc, char **argv)
 		{ 0, 0, 0, 0 },
 	};
 	const char *out = NULL, *target = "generic", *prefix = NULL, *dump = NULL;
-	const char *rjson = NULL, *rsvg = NULL, *tfile = NULL;
+	const char *rjson = NULL, *rsvg = NULL, *tfile = NULL, *tbdir = NULL;
+	const char **goldens = arena_alloc(sizeof(char *) * (size_t)argc);
+	int ngold = 0;
 	bool report = false, fit_check = true;
 	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true };
 	int c;
@@ -186,6 +193,8 @@ int main(int argc, char **argv)
 		case 'p': prefix = optarg; break;
 		case 'd': dump = optarg; break;
 		case 'T': tfile = optarg; break;
+		case 'E': tbdir = optarg; break;
+		case 'g': goldens[ngold++] = optarg; break;
 		case 'L': tgt_list(stdout); tgt_cleanup(); arena_free_all(); return 0;
 		case 'F': fit_check = false; break;
 		case 'r': report = true; break;
@@ -214,6 +223,8 @@ int main(int argc, char **argv)
 	}
 	if (dump && strcmp(dump, "ast") && strcmp(dump, "model") && strcmp(dump, "ir"))
 		bad_usage("unknown dump '%s' (ast, model or ir)", dump);
+	if (ngold && !tbdir)
+		bad_usage("%s", "--golden goes with --emit-testbench DIR");
 	if (prefix && !valid_ident(prefix))
 		bad_usage("prefix '%s' is not a C identifier", prefix);
 	if (out && (strlen(out) < 3 || strcmp(out + strlen(out) - 2, ".c")))
@@ -279,6 +290,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		cmd = arena_printf("%s %s", cmd, argv[i]);
 	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = cmd, .ltd_name = ltd };
+	if (tbdir && !testbench_write(ir, prefix, base_name(hpath), tbdir, goldens, ngold))
+		goto done;
 	OutFile oc = {0}, oh = {0};
 	if (!out_open(&oc, out) || !out_open(&oh, hpath)) {
 		out_close(&oc, false);

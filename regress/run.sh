@@ -1,45 +1,71 @@
 #!/bin/sh
-# run.sh — golden regression: for every model in models/, write the
-# reference outputs with PyTorch (tools/reference.py), compile the model
-# with ltcc, build it with regress/driver.c, and compare every case.
-# Also checks the generated object holds no allocator symbols.
+# run.sh — golden regression on the host: for every model in models/, write
+# the reference outputs with PyTorch (tools/reference.py), compile the model
+# with ltcc for each native target, build it warning-free with the flags the
+# generated file names, run regress/driver.c over every case, and compare.
+# Also checks that the object holds no allocator symbols and that a
+# specialised target really uses its ISA.
 # Usage: regress/run.sh [MODEL...]   (from the repo root, after make)
+#        TARGETS="generic x86-avx2" selects targets.
 set -u
 PY=${PY:-/usr/bin/python3}
 CC=${CC:-cc}
 B=build/regress
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed"}
+targets=${TARGETS:-"generic x86-avx2"}
 pass=0 fail=0
+ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
+bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
 mkdir -p "$B" "$G"
+
+# the instruction a target's kernels must contain (objdump mnemonic)
+isa_insn() {
+	case $1 in
+	x86-avx2) echo vfmadd ;;
+	*) echo "" ;;
+	esac
+}
+
 for m in $models; do
-	d=$B/$m
-	mkdir -p "$d"
 	if [ ! -f "$G/.$m.stamp" ] || [ "models/$m.safetensors" -nt "$G/.$m.stamp" ] || [ tools/reference.py -nt "$G/.$m.stamp" ]; then
 		rm -f "$G/$m"-*.golden
-		"$PY" tools/reference.py "models/$m.json" "models/$m.safetensors" "$G" >/dev/null || { echo "[FAIL] $m: reference failed"; fail=$((fail+1)); continue; }
+		if ! "$PY" tools/reference.py "models/$m.json" "models/$m.safetensors" "$G" >/dev/null; then
+			bad "$m: reference failed"; continue
+		fi
 		touch "$G/.$m.stamp"
 	fi
-	if ! build/ltcc "models/$m.ltd" -t generic -o "$d/m.c" --prefix m; then
-		echo "[FAIL] $m: ltcc failed"; fail=$((fail+1)); continue
-	fi
-	if ! $CC -std=c99 -O2 -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
-	   || ! $CC -std=c99 -O2 -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
-	   || ! $CC -o "$d/run" "$d/m.o" "$d/driver.o" -lm; then
-		echo "[FAIL] $m: generated C does not build warning-free"; fail=$((fail+1)); continue
-	fi
-	if nm "$d/m.o" | grep -qwE 'U (malloc|calloc|realloc|free|aligned_alloc)'; then
-		echo "[FAIL] $m: generated code calls an allocator"; fail=$((fail+1))
-	else
-		echo "[PASS] $m: no allocator symbols"; pass=$((pass+1))
-	fi
-	out=$("$d/run" "$G/$m"-*.golden)
-	echo "$out" | while IFS= read -r line; do
-		case "$line" in *" ok "*) echo "[PASS] $line";; *) echo "[FAIL] $line";; esac
+	for t in $targets; do
+		if [ "$t" = x86-avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then
+			echo "[SKIP] $m/$t: this CPU has no AVX2"; continue
+		fi
+		d=$B/$t/$m
+		mkdir -p "$d"
+		if ! build/ltcc "models/$m.ltd" -t "$t" -o "$d/m.c" --prefix m; then
+			bad "$m/$t: ltcc failed"; continue
+		fi
+		# the flags the generated file says it is built with
+		flags=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$d/m.c")
+		if ! $CC $flags -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
+		   || ! $CC -std=c99 -O2 -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
+		   || ! $CC -o "$d/run" "$d/m.o" "$d/driver.o" -lm; then
+			bad "$m/$t: generated C does not build warning-free with: $flags"; continue
+		fi
+		if nm "$d/m.o" | grep -qwE 'U (malloc|calloc|realloc|free|aligned_alloc)'; then
+			bad "$m/$t: generated code calls an allocator"
+		else
+			ok "$m/$t: no allocator symbols"
+		fi
+		insn=$(isa_insn "$t")
+		if [ -n "$insn" ]; then
+			if objdump -d "$d/m.o" | grep -q "$insn"; then ok "$m/$t: uses $insn"; else bad "$m/$t: no $insn in the object"; fi
+		fi
+		out=$("$d/run" "$G/$m"-*.golden)
+		n_all=$(ls "$G/$m"-*.golden | wc -l)
+		n_ok=$(echo "$out" | grep -c " ok ")
+		echo "$out" | sed "s|^|[$t] |" | sed 's/^\(.* ok .*\)$/[PASS] \1/; t; s/^/[FAIL] /'
+		pass=$((pass + n_ok)); fail=$((fail + n_all - n_ok))
 	done
-	n_ok=$(echo "$out" | grep -c " ok ")
-	n_all=$(ls "$G/$m"-*.golden | wc -l)
-	pass=$((pass + n_ok)); fail=$((fail + n_all - n_ok))
 done
 echo "golden: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
