@@ -73,6 +73,7 @@ test: deps
 check: $(B)/ltcc $(B)/unit_tests
 	$(B)/unit_tests
 	sh tests/err/run.sh
+	sh tests/targets/run.sh
 	sh regress/run.sh
 
 demo: deps

@@ -131,6 +131,14 @@ static Target *from_doc(xmlDocPtr doc, const char *name)
 
 static Target *parse(const char *buf, int len, const char *name)
 {
+	/* refuse a DTD before libxml2 reads a byte of it */
+	if (strstr(buf, "<!DOCTYPE")) {
+		int line = 1;
+		for (const char *p = buf; p < strstr(buf, "<!DOCTYPE"); p++)
+			line += *p == '\n';
+		fail(name, line, "%s", "DOCTYPE and entity declarations are not allowed in target descriptions");
+		return NULL;
+	}
 	xml_msg[0] = 0;
 	xml_line = 0;
 	xmlSetStructuredErrorFunc(NULL, on_xml_error);
