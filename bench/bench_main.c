@@ -1,7 +1,7 @@
 /* bench_main.c — times one compiled encoder-decoder model (prefix b) on the
  * host: the encoder on T source tokens and a decoder step, each the median
  * of repeated runs, plus one read of as many bytes as the model's weights.
- * Prints one JSON object. Usage: bench_main T REPS */
+ * Prints one JSON object. Usage: bench_main T REPS STEP_WEIGHT_BYTES */
 #define _POSIX_C_SOURCE 200112L
 #include <immintrin.h>
 #include <stdio.h>
@@ -46,8 +46,9 @@ int main(int argc, char **argv)
 			step[r * T + t] = now() - t0;
 		}
 	}
-	/* one read of B_WEIGHT_BYTES, for the memory-bound view of a step */
-	size_t nf = B_WEIGHT_BYTES / 4;
+	/* one read of the bytes a decoder step reads (argv[3], from the
+	 * report), for the memory-bound view of a step */
+	size_t nf = (argc > 3 ? (size_t)atol(argv[3]) : (size_t)B_WEIGHT_BYTES) / 4;
 	float *w;
 	if (posix_memalign((void **)&w, 32, (nf + 8) * 4))
 		return 1;

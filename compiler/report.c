@@ -95,6 +95,7 @@ typedef struct Totals {
 	int n;
 	double macs_enc, macs_step;
 	size_t params;
+	size_t step_weights;    /* floats of weight a decoder step reads */
 } Totals;
 
 static void totals(const IR *ir, Totals *T)
@@ -105,6 +106,17 @@ static void totals(const IR *ir, Totals *T)
 	T->n = collect(ir, &ir->step, T->rows, T->n, seen, &T->macs_step);
 	for (int i = 0; i < T->n; i++)
 		T->params += T->rows[i].params;
+	/* what one decoder step reads: every weight its ops touch, once (the
+	 * embedding only one row, the output matrix all of it) */
+	memset(seen, 0, sizeof(bool) * (size_t)(ir->ntensors + 1));
+	for (int i = 0; i < ir->step.nops; i++)
+		for (int k = 0; k < OP_MAX_IN; k++)
+			for (int j = 0; j < ir->ntensors; j++)
+				if (ir->step.ops[i]->in[k] == ir->tensors[j] && ir->tensors[j]->kind == T_WEIGHT && !seen[j]) {
+					seen[j] = true;
+					T->step_weights += ir->step.ops[i]->kind == OP_EMBED ? (size_t)ir->tensors[j]->cols
+											    : nfloats(ir->tensors[j]);
+				}
 }
 
 /* Does the model fit the target's flash and RAM? With `complain`, each
@@ -168,6 +180,7 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 	json_object_object_add(o, "macs_decoder_step", json_object_new_int64((int64_t)T.macs_step));
 	json_object_object_add(o, "report_length", json_object_new_int(REPORT_T));
 	json_object_object_add(o, "weight_bytes", json_object_new_int64((int64_t)ir->weight_floats * 4));
+	json_object_object_add(o, "weight_bytes_decoder_step", json_object_new_int64((int64_t)T.step_weights * 4));
 	json_object_object_add(o, "arena_bytes", json_object_new_int64((int64_t)ir->arena_floats * 4));
 	json_object_object_add(o, "arena_lower_bound_bytes", json_object_new_int64((int64_t)ir->arena_lower_bound * 4));
 	json_object_object_add(o, "arena_naive_bytes", json_object_new_int64((int64_t)ir->arena_naive * 4));
