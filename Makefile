@@ -86,4 +86,9 @@ demo: deps
 	@echo "--- running build/demo/demo ---"
 	@$(B)/demo/demo
 
-.PHONY: deps models test check demo
+# measurements -> docs/benchmarks.md (a few minutes)
+bench: deps
+	$(MAKE) all
+	$(PY) bench/bench.py
+
+.PHONY: deps models test check demo bench
