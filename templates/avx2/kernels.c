@@ -12,47 +12,98 @@ static float k_hsum(__m256 v)
 	return _mm_cvtss_f32(s);
 }
 
-/*@ k_linear k_out k_hsum */
-/* act(x (n,in) @ W^T + b) * scale -> y: four outputs at a time, 8 input
- * channels a step, one vfmadd231ps per output and step; the x vector is
- * loaded once for the four */
+/*@ k_dot4 k_hsum */
+/* s[j] = x . W[j] for four rows of W (in floats apart), 8 channels a step:
+ * the x vector is loaded once for the four FMAs */
+static void k_dot4(int in, const float *restrict x, const float *restrict W, float *s)
+{
+	__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+	int i, j;
+	for (i = 0; i + 8 <= in; i += 8) {
+		__m256 xv = _mm256_loadu_ps(x + i);
+		a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(W + i), a0);
+		a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(W + in + i), a1);
+		a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(W + 2 * in + i), a2);
+		a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(W + 3 * in + i), a3);
+	}
+	s[0] = k_hsum(a0);
+	s[1] = k_hsum(a1);
+	s[2] = k_hsum(a2);
+	s[3] = k_hsum(a3);
+	for (; i < in; i++)
+		for (j = 0; j < 4; j++)
+			s[j] += x[i] * W[(long)j * in + i];
+}
+
+/*@ k_linear k_out k_hsum k_dot4 */
+/* act(x (n,in) @ W^T + b) * scale -> y. Two rows by four outputs at a
+ * time: eight accumulators, each weight vector loaded once for two rows and
+ * each x vector once for four outputs. One row at a time is a decoder step,
+ * bound by reading the weights. */
 static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		     const float *restrict W, const float *restrict b,
 		     float *restrict y, int ys, float scale, int act, int acc)
 {
-	int t, o, i, j;
-	for (t = 0; t < n; t++) {
+	int t = 0, o, i, j;
+	for (; t + 2 <= n; t += 2) {
+		const float *x0 = x + (long)t * xs, *x1 = x0 + xs;
+		float *y0 = y + (long)t * ys, *y1 = y0 + ys;
+		for (o = 0; o + 4 <= out; o += 4) {
+			const float *w = W + (long)o * in;
+			__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+			__m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+			float s[4], r[4];
+			for (i = 0; i + 8 <= in; i += 8) {
+				__m256 u = _mm256_loadu_ps(x0 + i), v = _mm256_loadu_ps(x1 + i), wv;
+				wv = _mm256_loadu_ps(w + i);
+				a0 = _mm256_fmadd_ps(u, wv, a0);
+				c0 = _mm256_fmadd_ps(v, wv, c0);
+				wv = _mm256_loadu_ps(w + in + i);
+				a1 = _mm256_fmadd_ps(u, wv, a1);
+				c1 = _mm256_fmadd_ps(v, wv, c1);
+				wv = _mm256_loadu_ps(w + 2 * in + i);
+				a2 = _mm256_fmadd_ps(u, wv, a2);
+				c2 = _mm256_fmadd_ps(v, wv, c2);
+				wv = _mm256_loadu_ps(w + 3 * in + i);
+				a3 = _mm256_fmadd_ps(u, wv, a3);
+				c3 = _mm256_fmadd_ps(v, wv, c3);
+			}
+			s[0] = k_hsum(a0); s[1] = k_hsum(a1); s[2] = k_hsum(a2); s[3] = k_hsum(a3);
+			r[0] = k_hsum(c0); r[1] = k_hsum(c1); r[2] = k_hsum(c2); r[3] = k_hsum(c3);
+			for (; i < in; i++)
+				for (j = 0; j < 4; j++) {
+					s[j] += x0[i] * w[(long)j * in + i];
+					r[j] += x1[i] * w[(long)j * in + i];
+				}
+			for (j = 0; j < 4; j++) {
+				k_out(s[j], b, o + j, scale, act, acc, y0);
+				k_out(r[j], b, o + j, scale, act, acc, y1);
+			}
+		}
+		for (; o < out; o++) {
+			const float *wr = W + (long)o * in;
+			float s = 0.0f, r = 0.0f;
+			for (i = 0; i < in; i++) {
+				s += x0[i] * wr[i];
+				r += x1[i] * wr[i];
+			}
+			k_out(s, b, o, scale, act, acc, y0);
+			k_out(r, b, o, scale, act, acc, y1);
+		}
+	}
+	for (; t < n; t++) {
 		const float *xr = x + (long)t * xs;
 		float *yr = y + (long)t * ys;
 		for (o = 0; o + 4 <= out; o += 4) {
-			const float *w0 = W + (long)o * in;
-			__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
 			float s[4];
-			for (i = 0; i + 8 <= in; i += 8) {
-				__m256 xv = _mm256_loadu_ps(xr + i);
-				a0 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w0 + i), a0);
-				a1 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w0 + in + i), a1);
-				a2 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w0 + 2 * in + i), a2);
-				a3 = _mm256_fmadd_ps(xv, _mm256_loadu_ps(w0 + 3 * in + i), a3);
-			}
-			s[0] = k_hsum(a0);
-			s[1] = k_hsum(a1);
-			s[2] = k_hsum(a2);
-			s[3] = k_hsum(a3);
-			for (; i < in; i++)
-				for (j = 0; j < 4; j++)
-					s[j] += xr[i] * w0[(long)j * in + i];
+			k_dot4(in, xr, W + (long)o * in, s);
 			for (j = 0; j < 4; j++)
 				k_out(s[j], b, o + j, scale, act, acc, yr);
 		}
 		for (; o < out; o++) {
 			const float *wr = W + (long)o * in;
-			__m256 a = _mm256_setzero_ps();
-			float s;
-			for (i = 0; i + 8 <= in; i += 8)
-				a = _mm256_fmadd_ps(_mm256_loadu_ps(xr + i), _mm256_loadu_ps(wr + i), a);
-			s = k_hsum(a);
-			for (; i < in; i++)
+			float s = 0.0f;
+			for (i = 0; i < in; i++)
 				s += xr[i] * wr[i];
 			k_out(s, b, o, scale, act, acc, yr);
 		}
