@@ -349,7 +349,10 @@ static bool inline_op(const Op *o) { return o->kind == OP_EMBED || o->kind == OP
 static const char *where(const Emit *e, Loc l)
 {
 	(void)e;
-	return l.file ? arena_printf("%s:%d", l.file->name, l.line) : "";
+	if (!l.file)
+		return "";
+	const char *b = strrchr(l.file->name, '/');
+	return arena_printf("%s:%d", b ? b + 1 : l.file->name, l.line);
 }
 
 /* One static function per block: a run of consecutive ops with one name. */
@@ -367,7 +370,12 @@ static void emit_blocks(Emit *e, const Program *p, bool enc)
 		int j = i;
 		for (; j < p->nops && p->ops[j]->block == o->block && !inline_op(p->ops[j]); j++)
 			emit_op(e, p->ops[j]);
-		fprintf(f, "}\n\n");
+		/* the block's result: its last op's output buffer */
+		const Tensor *r = p->ops[j - 1]->out;
+		while (r->base)
+			r = r->base;
+		fprintf(f, "\tTRACE(\"%s\", %s, %s%d);\n}\n\n", o->block, r->name,
+			enc && r->kind == T_ACT ? "(long)n * " : "", enc && r->kind == T_ACT ? r->cols : r->rows * r->cols);
 		i = j;
 	}
 }
@@ -389,16 +397,7 @@ static void emit_calls(Emit *e, const Program *p, bool enc)
 			fprintf(f, "\tk_linear(1, %d, %d, %s, %d, %s, 0, logits, %d, 1.0f, 0, 0);\n", m->dim,
 				m->tgt_vocab, ref(o->in[0], false), m->dim, ref(o->in[1], false), m->tgt_vocab);
 		} else if (i == 0 || p->ops[i - 1]->block != o->block || inline_op(p->ops[i - 1])) {
-			/* the block's result: its last op's output buffer */
-			int j = i;
-			while (j + 1 < p->nops && p->ops[j + 1]->block == o->block && !inline_op(p->ops[j + 1]))
-				j++;
-			const Tensor *r = p->ops[j]->out;
-			while (r->base)
-				r = r->base;
 			fprintf(f, "\t%s(%s);\n", o->block, enc ? "n" : "");
-			fprintf(f, "\tTRACE(\"%s\", %s, %s%d);\n", o->block, r->name,
-				enc && r->kind == T_ACT ? "(long)n * " : "", enc && r->kind == T_ACT ? r->cols : r->rows * r->cols);
 		}
 	}
 }

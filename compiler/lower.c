@@ -88,6 +88,54 @@ static const char *shape_str(const int64_t *s, int nd)
 	return arena_strdup(buf);
 }
 
+/* A short C identifier for a fairseq tensor name:
+ * encoder.layers.0.self_attn.branches.1.linear1.weight -> w_enc0_b1_linear1_w.
+ * The full name stays in the comment above the array. If the short form
+ * is taken (unusual prefixes), the whole name, sanitised, is used. */
+static const char *weight_id(const IR *ir, const char *name)
+{
+	static const char *const rw[][2] = {
+		{ "encoder.layers.", "enc" }, { "decoder.layers.", "dec" },
+		{ "self_attn.branches.", "b" }, { "self_attn_layer_norm.", "attn_norm_" },
+		{ "encoder_attn_layer_norm.", "cross_norm_" }, { "final_layer_norm.", "ffn_norm_" },
+		{ "encoder_attn.", "cross_" }, { "self_attn.", "attn_" }, { "_proj.", "_" },
+		{ "weight_linear.", "taps_" }, { "embed_tokens.", "embed_" }, { "layer_norm.", "final_norm_" },
+		{ "encoder.", "enc_" }, { "decoder.", "dec_" },
+	};
+	char buf[512] = "w_";
+	const char *p = name;
+	while (*p && strlen(buf) < sizeof buf - 40) {
+		size_t k = 0;
+		for (; k < sizeof rw / sizeof rw[0]; k++)
+			if (!strncmp(p, rw[k][0], strlen(rw[k][0])))
+				break;
+		if (k < sizeof rw / sizeof rw[0]) {
+			strcat(buf, rw[k][1]);
+			p += strlen(rw[k][0]);
+			/* a layer or branch index is followed by '.', which becomes '_' */
+		} else {
+			size_t n = strlen(buf);
+			buf[n] = !strcmp(p, "weight") ? 'w' : !strcmp(p, "bias") ? 'b' : *p;
+			buf[n + 1] = 0;
+			if (!strcmp(p, "weight") || !strcmp(p, "bias"))
+				break;
+			p++;
+		}
+	}
+	for (char *q = buf; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+			*q = '_';
+	for (int i = 0; i < ir->ntensors; i++)
+		if (ir->tensors[i]->kind == T_WEIGHT && ir->tensors[i]->name && !strcmp(ir->tensors[i]->name, buf)) {
+			char *id = arena_printf("w_%s", name);
+			for (char *q = id; *q; q++)
+				if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
+					*q = '_';
+			return id;
+		}
+	return arena_strdup(buf);
+}
+
 /* Bind the weight tensor `name` with shape (d0, d1), or (d0,) when d1 = 0.
  * `alt1` > 0 also accepts (d0, alt1, d1): a lightweight conv's (H,1,K). */
 static Tensor *weight3(Lower *L, const char *name, int d0, int d1, bool alt)
@@ -125,12 +173,7 @@ static Tensor *weight3(Lower *L, const char *name, int d0, int d1, bool alt)
 	t->src = arena_strdup(name);
 	t->data = arena_alloc(sizeof(float) * (size_t)w->numel);
 	memcpy(t->data, w->data, sizeof(float) * (size_t)w->numel);
-	/* w_ + the tensor name with dots as underscores */
-	char *id = arena_printf("w_%s", name);
-	for (char *p = id; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
-			*p = '_';
-	t->name = id;
+	t->name = weight_id(L->ir, name);
 	return t;
 }
 

@@ -185,6 +185,12 @@ int main(int argc, char **argv)
 	bool report = false, fit_check = true;
 	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true };
 	int c;
+	/* the command line for the header comment, before getopt reorders it;
+	 * paths cut to their last part, so the output does not depend on
+	 * where it was built */
+	char *cmd = arena_strdup("ltcc");
+	for (int i = 1; i < argc; i++)
+		cmd = arena_printf("%s %s", cmd, base_name(argv[i]));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":o:t:d:hV", longs, NULL)) != -1) {
 		switch (c) {
@@ -285,11 +291,7 @@ int main(int argc, char **argv)
 		out = arena_printf("%s.c", prefix);
 	char *hpath = arena_strdup(out);
 	hpath[strlen(hpath) - 1] = 'h';
-	/* the command line, with the paths as given, for the header comment */
-	char *cmd = arena_strdup("ltcc");
-	for (int i = 1; i < argc; i++)
-		cmd = arena_printf("%s %s", cmd, argv[i]);
-	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = cmd, .ltd_name = ltd };
+	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = cmd, .ltd_name = base_name(ltd) };
 	if (tbdir && !testbench_write(ir, prefix, base_name(hpath), tbdir, goldens, ngold))
 		goto done;
 	OutFile oc = {0}, oh = {0};
