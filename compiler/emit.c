@@ -112,6 +112,7 @@ static void need_op(const Op *o, Chunk *c, int n, bool *used)
 	switch (o->kind) {
 	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LOGITS: need("k_linear", c, n, used); break;
 	case OP_GLU: need("k_glu", c, n, used); break;
+	case OP_LINEAR_GLU: need("k_linear_glu", c, n, used); break;
 	case OP_ATTN: need("k_attention", c, n, used); break;
 	case OP_CONV_LIGHT:
 	case OP_CONV_DYN:
@@ -277,6 +278,11 @@ static void emit_op(Emit *e, const Op *o)
 	case OP_GLU:
 		fprintf(f, "\tk_glu(%s, %d, %s, %d, %s, %d);\n", rows, o->out->cols, ref(x, false), x->stride,
 			ref(o->out, false), o->out->stride);
+		break;
+	case OP_LINEAR_GLU:
+		fprintf(f, "\tk_linear_glu(%s, %d, %d, %s, %d, %s, %s, %s, %d, %s);\n", rows, x->cols, o->out->cols,
+			ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
+			ref(o->out, false), o->out->stride, ref(o->in[3], false));
 		break;
 	case OP_ATTN:
 		fprintf(f, "\tk_attention(%s, %s, %d, %d, %s, %d, %s, %d, %s, %d, %s, %d, %s);\n", rows,

@@ -5,6 +5,7 @@
  * the same numbers as before, within fp32 rounding. Each rewrite can be
  * switched off (FuseOpts) so its effect can be measured. */
 #include <math.h>
+#include <string.h>
 #include "ltcc.h"
 
 /* q = (x Wq^T + bq) * s  ==  x (s Wq)^T + s bq */
@@ -39,8 +40,43 @@ static void fold_light_softmax(Op *o)
 	o->weight_softmax = false;
 }
 
-static void fuse_one(Program *p, const FuseOpts *f)
+/* linear1 (x -> u, 2w wide) followed by GLU (u -> g) becomes one op that
+ * computes two rows of u at a time into a small scratch and gates them at
+ * once: u, rows x 2w floats, is never stored. Ops stay in place; the GLU
+ * becomes the fused op and the linear is dropped. */
+static int fuse_linear_glu(IR *ir, Program *p)
 {
+	int n = 0;
+	for (int i = 0; i + 1 < p->nops; i++) {
+		Op *l = p->ops[i], *g = p->ops[i + 1];
+		/* a decoder step has one row: its u is smaller than the pair scratch */
+		if (l->kind != OP_LINEAR || g->kind != OP_GLU || g->in[0] != l->out || l->scale != 1.0f ||
+		    l->act != ACT_NONE || l->rows != RW_N)
+			continue;
+		Tensor *tmp = arena_alloc(sizeof *tmp);
+		*tmp = *l->out;
+		tmp->name = arena_printf("%s_pair", l->out->name);
+		tmp->rows = 2;
+		tmp->first = tmp->last = -1;
+		if (ir->ntensors == ir->cap)
+			die("tensor table full");
+		ir->tensors[ir->ntensors++] = tmp;
+		g->kind = OP_LINEAR_GLU;
+		g->in[0] = l->in[0];
+		g->in[1] = l->in[1];
+		g->in[2] = l->in[2];
+		g->in[3] = tmp;
+		memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
+		p->nops--;
+		n++;
+	}
+	return n;
+}
+
+static void fuse_one(IR *ir, Program *p, const FuseOpts *f)
+{
+	if (f->linear_glu)
+		fuse_linear_glu(ir, p);
 	for (int i = 0; i < p->nops; i++) {
 		Op *o = p->ops[i];
 		if (o->kind == OP_LINEAR && o->scale != 1.0f && f->fold_q_scale)
@@ -52,6 +88,6 @@ static void fuse_one(Program *p, const FuseOpts *f)
 
 void fuse_program(IR *ir, const FuseOpts *f)
 {
-	fuse_one(&ir->encode, f);
-	fuse_one(&ir->step, f);
+	fuse_one(ir, &ir->encode, f);
+	fuse_one(ir, &ir->step, f);
 }

@@ -193,6 +193,7 @@ typedef enum {
 	X(LINEAR,    "y = act(x W^T + b)                   in: x W b?") \
 	X(LINEAR_ACC,"y += x W^T + b                       in: x W b?") \
 	X(GLU,       "g = u[:, :w] * sigmoid(u[:, w:])     in: u") \
+	X(LINEAR_GLU,"g = GLU(x W^T + b), two rows a pass   in: x W b tmp(2, 2w)") \
 	X(ATTN,      "o = softmax(q k^T [causal]) v        in: q k v") \
 	X(CONV_LIGHT,"o[t] = sum_k w[h,k] g[t-P+k]         in: g w(H,K)") \
 	X(CONV_DYN,  "o[t] = sum_k softmax(g[t] Ww^T)[h,k] g[t-P+k]   in: g Ww") \
@@ -258,6 +259,7 @@ IR *lower_model(const Model *m, WeightFile *wf);
 typedef struct FuseOpts {
 	bool fold_q_scale;      /* scale W_q, b_q by hd^-0.5 at compile time */
 	bool fold_light_softmax;/* softmax the lightweight kernels at compile time */
+	bool linear_glu;        /* linear1 and its GLU in one pass, no (n, 2w) buffer */
 } FuseOpts;
 void fuse_program(IR *ir, const FuseOpts *o);
 

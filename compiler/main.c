@@ -29,6 +29,7 @@ static const char usage[] =
 "      --report-svg FILE  draw the memory plan as SVG\n"
 "      --no-fold-q-scale  scale q at run time instead of folding it into W_q\n"
 "      --no-fold-softmax  softmax lightweight kernels at run time\n"
+"      --no-fuse-glu      store linear1's output, then apply the GLU in a second pass\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -174,6 +175,7 @@ int main(int argc, char **argv)
 		{ "report-svg", required_argument, 0, 'G' },
 		{ "no-fold-q-scale", no_argument, 0, 'Q' },
 		{ "no-fold-softmax", no_argument, 0, 'S' },
+		{ "no-fuse-glu", no_argument, 0, 'U' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -183,7 +185,7 @@ int main(int argc, char **argv)
 	const char **goldens = arena_alloc(sizeof(char *) * (size_t)argc);
 	int ngold = 0;
 	bool report = false, fit_check = true;
-	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true };
+	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true, .linear_glu = true };
 	int c;
 	/* the command line for the header comment, before getopt reorders it;
 	 * paths cut to their last part, so the output does not depend on
@@ -208,6 +210,7 @@ int main(int argc, char **argv)
 		case 'G': rsvg = optarg; break;
 		case 'Q': fo.fold_q_scale = false; break;
 		case 'S': fo.fold_light_softmax = false; break;
+		case 'U': fo.linear_glu = false; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ltcc %s\n", LTCC_VERSION); return 0;
 		case ':': bad_usage("option '%s' needs a value", argv[optind - 1]);

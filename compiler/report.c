@@ -35,6 +35,8 @@ static double op_macs(const Op *o, int T)
 	switch (o->kind) {
 	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LOGITS:
 		return (double)x->cols * (o->out ? o->out->cols : o->in[1]->rows);
+	case OP_LINEAR_GLU:
+		return 2.0 * x->cols * o->out->cols;
 	case OP_ATTN:
 		return 2.0 * T * x->cols;             /* q.k for T keys, then T rows of v */
 	case OP_CONV_LIGHT:

@@ -53,6 +53,22 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	}
 }
 
+/*@ k_linear_glu k_linear k_glu */
+/* g (n,w) = GLU(x (n,in) @ W^T (in,2w) + b): two rows of linear1's output
+ * at a time into `pair` (2, 2w), gated at once, so the (n, 2w) output is
+ * never stored; the target's k_linear does the arithmetic */
+static void k_linear_glu(int n, int in, int w, const float *restrict x, int xs,
+			 const float *restrict W, const float *restrict b,
+			 float *restrict g, int gs, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear(r, in, 2 * w, x + (long)t * xs, xs, W, b, pair, 2 * w, 1.0f, 0, 0);
+		k_glu(r, w, pair, 2 * w, g + (long)t * gs, gs);
+	}
+}
+
 /*@ k_glu */
 /* g (n,w) = u[:, :w] * sigmoid(u[:, w:2w]) */
 static void k_glu(int n, int w, const float *restrict u, int us, float *restrict g, int gs)
