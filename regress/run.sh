@@ -35,6 +35,15 @@ for m in $models; do
 		fi
 		touch "$G/.$m.stamp"
 	fi
+	# the memory plan: arena within 5 % of its lower bound, 3x below naive
+	build/ltcc "models/$m.ltd" --report-json "$B/$m.report.json" >/dev/null
+	num() { sed -n "s/^ *\"$1\": *\([0-9]*\),*$/\1/p" "$B/$m.report.json"; }
+	arena=$(num arena_bytes) lower=$(num arena_lower_bound_bytes) naive=$(num arena_naive_bytes)
+	if [ $((arena * 100)) -le $((lower * 105)) ] && [ $((naive)) -ge $((arena * 3)) ]; then
+		ok "$m: arena $arena B, lower bound $lower B, naive $naive B"
+	else
+		bad "$m: arena $arena B against lower bound $lower B and naive $naive B"
+	fi
 	for t in $targets; do
 		if [ "$t" = x86-avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then
 			echo "[SKIP] $m/$t: this CPU has no AVX2"; continue
