@@ -1,0 +1,212 @@
+#!/bin/sh
+# tests/import/run.sh — tools/ltcc-import end to end.
+#
+# gen_models.py writes seeded random models; make_ckpts.py wraps them in
+# fairseq checkpoints as lite-transformer saves them; ltcc-import turns each
+# back into a .ltd + safetensors; ltcc compiles that; regress/driver.c runs
+# the C against goldens that tools/reference.py computed from the ORIGINAL
+# config and weights.  Also: old-style tensor names, fp16, fairseq's version
+# rule, the position caps, usage errors, and inputs that must be refused with
+# a clear message and no output left behind.
+#
+# Usage: tests/import/run.sh   (from the repo root; LTCC=path/to/ltcc, default build/ltcc)
+set -u
+PY=${PY:-/usr/bin/python3}
+CC=${CC:-cc}
+LTCC=${LTCC:-build/ltcc}
+IMP=tools/ltcc-import
+ok()  { echo "[PASS] $*"; }
+bad() { echo "[FAIL] $*"; }
+
+if [ ! -x "$LTCC" ]; then
+	echo "tests/import: no ltcc at $LTCC (run make, or set LTCC)" >&2
+	exit 1
+fi
+W=$(mktemp -d "${TMPDIR:-/tmp}/ltcc-import-test.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT INT TERM
+G=$W/gen CK=$W/ck GOLD=$W/golden OUT=$W/out
+mkdir -p "$OUT"
+
+if ! "$PY" tools/gen_models.py "$G" wmt iwslt lm >/dev/null \
+   || ! "$PY" tests/import/make_ckpts.py "$G" "$CK" >/dev/null; then
+	echo "tests/import: could not build the test checkpoints" >&2
+	exit 1
+fi
+# goldens from the original configs and weights, two at a time
+golden() {
+	for m in "$@"; do
+		"$PY" tools/reference.py "$G/$m.json" "$G/$m.safetensors" "$GOLD" >/dev/null \
+			|| { echo "tests/import: reference.py failed on $m" >&2; return 1; }
+	done
+}
+golden wmt lm tiny16 &
+gpid=$!
+golden iwslt tiny || exit 1
+wait $gpid || exit 1
+
+# import CKPT as OUT/NAME, compile with ltcc, build with the driver the way
+# regress/run.sh does, and run it over GOLDEN's cases
+# usage: compiled NAME GOLDEN IMPORT-OPTIONS...
+compiled() {
+	name=$1 golden=$2; shift 2
+	d=$OUT/c-$name
+	mkdir -p "$d"
+	if ! "$PY" $IMP "$CK/$name.pt" -o "$OUT/$name.ltd" "$@" >"$d/import.log" 2>&1; then
+		bad "$name: ltcc-import failed: $(cat "$d/import.log")"; return
+	fi
+	if ! "$LTCC" "$OUT/$name.ltd" -o "$d/m.c" --prefix m 2>"$d/ltcc.log"; then
+		bad "$name: ltcc rejected the imported model: $(cat "$d/ltcc.log")"; return
+	fi
+	if [ -s "$d/ltcc.log" ]; then
+		bad "$name: ltcc warned about the imported model: $(cat "$d/ltcc.log")"
+	fi
+	flags=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$d/m.c")
+	if ! $CC $flags -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
+	   || ! $CC -std=c99 -O2 -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
+	   || ! $CC -o "$d/run" "$d/m.o" "$d/driver.o" -lm; then
+		bad "$name: generated C does not build with: $flags"; return
+	fi
+	out=$("$d/run" "$GOLD/$golden"-*.golden)
+	n_all=$(ls "$GOLD/$golden"-*.golden | wc -l)
+	n_ok=$(echo "$out" | grep -c " ok ")
+	if [ "$n_ok" -eq "$n_all" ]; then
+		ok "$name: compiled import matches $golden's goldens ($n_ok cases within 1e-4)"
+	else
+		echo "$out" | sed "s/^/    /"
+		bad "$name: $n_ok of $n_all golden cases within 1e-4"
+	fi
+}
+
+# the same tensors under the same names, and the same .ltd body
+# usage: same_import A B
+same_import() {
+	if "$PY" - "$OUT/$1.safetensors" "$OUT/$2.safetensors" <<'EOF'
+import sys
+sys.path.insert(0, "tools")
+import numpy as np
+import st
+a, b = st.load(sys.argv[1]), st.load(sys.argv[2])
+sys.exit(0 if list(a) == list(b) and all(np.array_equal(a[k], b[k]) for k in a) else 1)
+EOF
+	then ok "$2: the same tensors as $1"; else bad "$2: tensors differ from $1's"; fi
+	for f in "$1" "$2"; do
+		grep -v '^#' "$OUT/$f.ltd" | sed 's/"[^"]*"//; s/^model [a-z_0-9]*/model/' >"$OUT/$f.body"
+	done
+	if cmp -s "$OUT/$1.body" "$OUT/$2.body"; then ok "$2: the same model description as $1"; else bad "$2: model description differs from $1's"; fi
+}
+
+# must exit STATUS, say MESSAGE (an extended regex) on stderr and leave nothing behind
+# usage: refused CKPT STATUS MESSAGE [OPTIONS...]
+refused() {
+	ck=$1 want=$2 msg=$3; shift 3
+	o=$OUT/r-$(basename "$ck" .pt)
+	rm -f "$o".ltd "$o".safetensors
+	"$PY" $IMP "$ck" -o "$o.ltd" "$@" >"$o.out" 2>"$o.err"
+	rc=$?
+	left=$(ls -a "$OUT" | grep -F "r-$(basename "$ck" .pt)." | grep -v -e '\.out$' -e '\.err$')
+	if [ "$rc" -ne "$want" ]; then
+		bad "$(basename "$ck"): exit $rc, expected $want: $(cat "$o.err")"
+	elif ! grep -Eq "$msg" "$o.err"; then
+		bad "$(basename "$ck"): message does not match /$msg/: $(cat "$o.err")"
+	elif [ -n "$left" ]; then
+		bad "$(basename "$ck"): left files behind: $left"
+	else
+		ok "$(basename "$ck"): exit $rc, $(tail -n 1 "$o.err" | sed 's/^ltcc-import: //' | cut -c 1-150)"
+	fi
+}
+
+# what the .ltd says
+has() {  # has FILE REGEX WHAT
+	if grep -Eq "$2" "$1"; then ok "$3"; else bad "$3: no /$2/ in $(basename "$1")"; fi
+}
+
+# ---- the checks, in three lanes run side by side (each writes its own report) ----
+lane_big() {
+	compiled wmt wmt --max-source 64 --max-target 64      # legacy torch format, shared embeddings
+	# old-style names import to exactly what the new names give
+	if "$PY" $IMP "$CK/wmt-old.pt" -o "$OUT/wmt-old.ltd" --max-source 64 --max-target 64 >/dev/null 2>&1; then
+		same_import wmt wmt-old
+	else
+		bad "wmt-old: ltcc-import failed"
+	fi
+	if "$PY" $IMP "$CK/wmt.pt" -o "$OUT/capped.ltd" >/dev/null 2>&1; then
+		has "$OUT/capped.ltd" '^ *max_source 256; +# capped' "wmt without options: max_source capped at 256 with a comment"
+		has "$OUT/capped.ltd" '^ *weights "capped.safetensors";' "the .ltd names its weights by file name"
+		has "$OUT/capped.ltd" '^model capped \{' "the model name comes from the output file"
+	else
+		bad "wmt: ltcc-import without limits failed"
+	fi
+	has "$OUT/wmt.ltd" '^ *embeddings shared;' "wmt: shared embeddings"
+	has "$OUT/wmt.ltd" '^ *kernels 3 7 15 31 31 31;' "wmt: the 7-entry kernel list cut to 6 layers"
+}
+
+lane_mid() {
+	compiled iwslt iwslt --max-source 64 --max-target 64  # lightweight (H,1,K), separate output
+	compiled lm lm                                        # max_target from tokens_per_sample
+	has "$OUT/lm.ltd" '^ *norm pre;' "lm: the LM architecture forces pre-norm over args"
+	has "$OUT/lm.ltd" '^ *max_target 96;' "lm: max_target from tokens_per_sample"
+	refused "$CK/bad-arch.pt" 1 "unsupported architecture 'lightconv_iwslt_de_en'"
+	refused "$CK/bad-learned-pos.pt" 1 "learned_pos.*learned positional embeddings"
+	refused "$CK/bad-adaptive.pt" 1 "adaptive_softmax_cutoff.*adaptive softmax"
+	refused "$CK/bad-branch.pt" 1 "unsupported branch kind 'conv'"
+	refused "$CK/bad-no-linear.pt" 1 "conv_linear"
+	refused "$CK/bad-even-kernel.pt" 1 "kernel size 4 is even"
+}
+
+lane_small() {
+	compiled tiny tiny                                    # plain encoder, 3 branches, (H,K), pre-norm
+	compiled tiny-old tiny                                # in_proj_weight + layer_norms.N
+	compiled tiny16 tiny16                                # fp16 checkpoint (goldens from rounded weights)
+	same_import tiny tiny-old
+	has "$OUT/tiny16.ltd" '^# weights converted from float16 to float32' "tiny16: the .ltd notes the fp16 conversion"
+	has "$OUT/tiny-old.ltd" '^# split 6 packed in_proj' "tiny-old: the .ltd notes the in_proj split"
+	has "$OUT/tiny.ltd" '^ *kernels 3 3;' "tiny: a 1-entry kernel list applies to every layer"
+	has "$OUT/tiny.ltd" 'branch lightweight 16 heads 2 kernel 5;' "tiny: a branch's own kernel"
+	if "$PY" $IMP "$CK/tiny-v2.pt" -o "$OUT/tiny-v2.ltd" >/dev/null 2>&1; then
+		if sed -n '/decoder {/,/}/p' "$OUT/tiny-v2.ltd" | grep -q 'final_norm no;' \
+		   && "$LTCC" "$OUT/tiny-v2.ltd" -o "$OUT/tiny-v2.c" 2>/dev/null; then
+			ok "tiny-v2: decoder.version 2 drops the decoder's final norm, as fairseq does"
+		else
+			bad "tiny-v2: expected a compiling model with 'final_norm no' in the decoder"
+		fi
+	else
+		bad "tiny-v2: ltcc-import failed"
+	fi
+	refused "$CK/bad-missing.pt" 1 "lacks 1 tensor.*decoder\.layers\.1\.fc2\.bias"
+	refused "$CK/bad-extra.pt" 1 "bias_k.*not supported"
+	refused "$CK/bad-shape.pt" 1 "decoder\.layers\.0\.fc1\.weight has shape \(96, 64\), expected \(128, 64\)"
+	refused "$CK/bad-hydra.pt" 1 "hydra 'cfg'"
+	refused "$CK/bad-notackpt.pt" 1 "cannot read it as a PyTorch checkpoint"
+	refused "$CK/nonexistent.pt" 1 "no such file"
+	# an existing output survives a failed import untouched
+	mkdir -p "$OUT/keep"
+	echo keep >"$OUT/keep/m.ltd"
+	"$PY" $IMP "$CK/bad-branch.pt" -o "$OUT/keep/m.ltd" 2>/dev/null
+	if [ "$(cat "$OUT/keep/m.ltd")" = keep ] && [ "$(ls -a "$OUT/keep" | wc -l)" -eq 3 ]; then
+		ok "a failed import leaves an existing OUT.ltd alone and no temporaries"
+	else
+		bad "a failed import touched OUT.ltd or left temporaries"
+	fi
+	# usage
+	refused "$CK/tiny.pt" 2 "must be at least 1" --max-source 0
+	refused "$CK/tiny.pt" 2 "not an identifier" --name 9lives
+	refused "$CK/tiny.pt" 2 "unrecognized arguments" --frobnicate
+	if "$PY" $IMP 2>"$OUT/u.err"; then bad "no arguments: exit 0"; else
+		[ $? -eq 2 ] && grep -q "usage:" "$OUT/u.err" && ok "no arguments: exit 2 with usage" || bad "no arguments: expected exit 2 with usage"
+	fi
+	if "$PY" $IMP --help >"$OUT/h.out" 2>&1 && grep -q -- "--max-source" "$OUT/h.out"; then
+		ok "--help: exit 0, lists the options"
+	else
+		bad "--help"
+	fi
+}
+
+lane_big >"$W/lane1" 2>&1 &
+lane_mid >"$W/lane2" 2>&1 &
+lane_small >"$W/lane3" 2>&1
+wait
+cat "$W/lane1" "$W/lane2" "$W/lane3"
+pass=$(cat "$W"/lane? | grep -c '^\[PASS\]')
+fail=$(cat "$W"/lane? | grep -c '^\[FAIL\]')
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
