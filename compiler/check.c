@@ -2,7 +2,8 @@
  *
  * Requires: a tree from ast_parse. Guarantees: every key is known and
  * defined once, every value has the right type and range, and the shapes
- * are possible (branch widths sum to D, heads divide widths, kernels odd).
+ * are possible (branch widths sum to D, heads divide widths, encoder
+ * kernels odd).
  * Errors point at the statement or the value at fault. */
 #include <stdlib.h>
 #include <string.h>
@@ -189,10 +190,7 @@ static bool parse_branch(const Node *n, Branch *b)
 		} else {
 			if (!int_in(a, "kernel size", 1, BIG, &b->kernel))
 				return false;
-			if (b->kernel % 2 == 0) {
-				diag_error(a->loc, "kernel size must be odd, not %d", b->kernel);
-				return false;
-			}
+			b->kloc = a->loc;
 		}
 		v = a;
 	}
@@ -363,14 +361,12 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 
 	/* per-layer kernel sizes: one for all layers, or one per layer */
 	int nk = 0, ks[256];
+	Loc kls[256];
 	if (kernels) {
 		for (Value *v = kernels->vals; v; v = v->next) {
 			if (!int_in(v, "kernel size", 1, BIG, &ks[nk < 255 ? nk : 255]))
 				return false;
-			if (ks[nk < 255 ? nk : 255] % 2 == 0) {
-				diag_error(v->loc, "kernel size must be odd, not %ld", v->ival);
-				return false;
-			}
+			kls[nk < 255 ? nk : 255] = v->loc;
 			if (nk < 255)
 				nk++;
 		}
@@ -465,6 +461,14 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 					return false;
 				}
 				br->kernel = ks[nk == 1 ? 0 : i];
+				br->kloc = kls[nk == 1 ? 0 : i];
+			}
+			/* the decoder pads causally (K-1 on the left), any K works; the
+			 * encoder centres the kernel (K/2 each side), which needs K odd,
+			 * and fairseq's encoder fails on an even one too */
+			if (br->kind != BR_ATTN && !is_dec && br->kernel % 2 == 0) {
+				diag_error(br->kloc, "encoder kernel size must be odd (it is centred), not %d", br->kernel);
+				return false;
 			}
 		}
 		if (c0 != m->dim) {

@@ -85,7 +85,8 @@ typedef struct Branch {
 	BranchKind kind;
 	int c0, width;      /* channel slice [c0, c0+width) of the layer input */
 	int heads;
-	int kernel;         /* conv only */
+	int kernel;         /* conv only; odd in the encoder */
+	Loc kloc;           /* where the kernel size was written */
 	bool glu;           /* conv only: linear1 maps w -> 2w, then GLU */
 	const char *prefix; /* weight names: layer prefix + this */
 	Loc loc;

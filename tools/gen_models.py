@@ -90,7 +90,7 @@ MODELS = {
             layer(conv("dynamic", 32, 2, 9, False), attn(32, 2)),
         ]),
         "decoder": stack("pre", True, 96, "gelu", False, [
-            layer(attn(32, 4), conv("lightweight", 32, 4, k, True)) for k in [5, 3]
+            layer(attn(32, 4), conv("lightweight", 32, 4, k, True)) for k in [4, 3]
         ], cross_heads=2),
     },
 }

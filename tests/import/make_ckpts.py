@@ -297,7 +297,8 @@ def main(argv):
     save(P("bad-branch.pt"), dict(tiny_args, decoder_branch_type=[
         "lightweight:5:16:2", "conv:default:16:2", "attn:1:32:4"]), tiny_sd)
     save(P("bad-no-linear.pt"), dict(tiny_args, conv_linear=False), tiny_sd)
-    save(P("bad-even-kernel.pt"), dict(tiny_args, decoder_kernel_size_list=[4]), tiny_sd)
+    # an even kernel is refused in the encoder (centred), accepted in a decoder (causal)
+    save(P("bad-even-kernel.pt"), dict(wmt_args, encoder_kernel_size_list=[4]), wmt_sd)
     miss = copy.copy(tiny_sd)
     del miss["decoder.layers.1.fc2.bias"]
     save(P("bad-missing.pt"), tiny_args, miss)

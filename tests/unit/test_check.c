@@ -357,14 +357,28 @@ static void test_branch_widths_must_sum_to_dim(void)
 		    "t.ltd:9:15: error: decoder layer 1: branch widths sum to 12, but the model width is 8\n");
 }
 
-static void test_even_kernel(void)
+/* An encoder centres its kernels (K/2 each side): K must be odd there. */
+#define ED_HEAD LM_HEAD "  max_source 8;\n"
+#define ED_DEC  "  decoder {\n    layers 1;\n    branch attn 4 heads 2;\n" \
+		"    branch lightweight 4 heads 2 kernel 3;\n    cross_attention heads 2;\n  }\n}\n"
+
+static void test_even_kernel_in_encoder(void)
 {
-	CHECK_FAILS(LM_HEAD "  decoder {\n    layers 1;\n    branch attn 4 heads 2;\n"
-		    "    branch lightweight 4 heads 2 kernel 4;\n  }\n}\n",
-		    "t.ltd:9:41: error: kernel size must be odd, not 4\n");
-	CHECK_FAILS(LM_HEAD "  decoder {\n    layers 2;\n    kernels 3 4;\n    branch attn 4 heads 2;\n"
-		    "    branch lightweight 4 heads 2;\n  }\n}\n",
-		    "t.ltd:8:15: error: kernel size must be odd, not 4\n");
+	CHECK_FAILS(ED_HEAD "  encoder {\n    layers 1;\n    branch attn 4 heads 2;\n"
+		    "    branch lightweight 4 heads 2 kernel 4;\n  }\n" ED_DEC,
+		    "t.ltd:10:41: error: encoder kernel size must be odd (it is centred), not 4\n");
+	CHECK_FAILS(ED_HEAD "  encoder {\n    layers 1;\n    kernels 4;\n    branch attn 4 heads 2;\n"
+		    "    branch lightweight 4 heads 2;\n  }\n" ED_DEC,
+		    "t.ltd:9:13: error: encoder kernel size must be odd (it is centred), not 4\n");
+}
+
+/* A decoder pads causally (K-1 on the left): an even K is well defined. */
+static void test_even_kernel_in_decoder(void)
+{
+	Model *m = check_ok(LM_HEAD "  decoder {\n    layers 2;\n    kernels 3 4;\n    branch attn 4 heads 2;\n"
+			    "    branch lightweight 4 heads 2;\n  }\n}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->dec.layers[1].br[1].kernel, 4);
 }
 
 static void test_kernel_below_one(void)
@@ -529,7 +543,8 @@ void register_check_suite(void)
 	ADD_TEST(s, test_duplicate_key_notes_the_first);
 	ADD_TEST(s, test_width_not_divisible_by_heads);
 	ADD_TEST(s, test_branch_widths_must_sum_to_dim);
-	ADD_TEST(s, test_even_kernel);
+	ADD_TEST(s, test_even_kernel_in_encoder);
+	ADD_TEST(s, test_even_kernel_in_decoder);
 	ADD_TEST(s, test_kernel_below_one);
 	ADD_TEST(s, test_kernel_list_too_short);
 	ADD_TEST(s, test_conv_branch_without_kernel);

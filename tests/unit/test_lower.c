@@ -133,7 +133,7 @@ static const struct { const char *name; int rows, cols; } declared[] = {
 	{ "encoder.layer_norm.weight", 64, 1 },                             /* final norm */
 	{ "decoder.layers.0.self_attn.branches.0.v_proj.weight", 32, 32 },
 	{ "decoder.layers.0.self_attn.branches.1.linear1.weight", 64, 32 }, /* GLU: 2w x w */
-	{ "decoder.layers.0.self_attn.branches.1.weight", 4, 5 },           /* file: (4, 1, 5) */
+	{ "decoder.layers.0.self_attn.branches.1.weight", 4, 4 },           /* file: (4, 1, 4) */
 	{ "decoder.layers.1.self_attn.branches.1.weight", 4, 3 },
 	{ "decoder.layers.1.encoder_attn.q_proj.weight", 64, 64 },
 	{ "decoder.layers.1.encoder_attn_layer_norm.bias", 64, 1 },
