@@ -76,6 +76,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/targets/run.sh
 	sh tests/import/run.sh
 	sh regress/run.sh
+	sh regress/targets.sh
 
 demo: deps
 	$(MAKE) all models/wmt.safetensors models/lm.safetensors

@@ -16,6 +16,14 @@ need libxml2-dev    test -f /usr/include/libxml2/libxml/parser.h
 need libcunit1-dev  test -f /usr/include/CUnit/Basic.h
 need python3-numpy  /usr/bin/python3 -c "import numpy"
 need python3-torch  /usr/bin/python3 -c "import torch"
+# the toolchains, emulators and data the target and real-model tests use,
+# listed one package a line beside those tests
+for list in runtime/packages.txt regress/real/packages.txt; do
+	[ -f "$list" ] || continue
+	for pkg in $(grep -v '^#' "$list"); do
+		need "$pkg" dpkg -s "$pkg"
+	done
+done
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	echo "deps: installing$missing"

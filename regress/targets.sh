@@ -1,0 +1,60 @@
+#!/bin/sh
+# targets.sh — golden regression on the embedded targets: for each target
+# and each shipped model that fits it, ltcc writes the model and a testbench
+# holding the golden cases (--emit-testbench), regress/qemu/run-target.sh
+# builds both warning-free with the target's toolchain and runs them in QEMU
+# (a hang is a failure), and the testbench's verdict decides. Also checks
+# the object for the target's vector / FMA instructions.
+# Usage: regress/targets.sh [TARGET...]   (from the repo root, after make
+# and regress/run.sh, which writes the goldens)
+set -u
+B=build/targets
+G=regress/golden
+targets=${*:-"cortex-m4 cortex-m7 cortex-m55 riscv32"}
+models=${MODELS:-"mixed lm iwslt wmt"}
+pass=0 fail=0
+ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
+bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
+
+# objdump and the instruction a target's kernels must contain
+isa() {
+	case $1 in
+	cortex-m4|cortex-m7) echo "arm-none-eabi-objdump vfma.f32" ;;
+	cortex-m55) echo "arm-none-eabi-objdump vfma.f32[[:space:]]+q" ;;
+	riscv32) echo "riscv64-unknown-elf-objdump fmadd.s" ;;
+	esac
+}
+
+for t in $targets; do
+	for m in $models; do
+		d=$B/$t/$m
+		rm -rf "$d"; mkdir -p "$d"
+		if ! ls "$G/$m"-*.golden >/dev/null 2>&1; then
+			bad "$m/$t: no goldens (run regress/run.sh first)"; continue
+		fi
+		gold=""
+		for g in "$G/$m"-*.golden; do gold="$gold --golden $g"; done
+		# shellcheck disable=SC2086
+		if ! build/ltcc "models/$m.ltd" -t "$t" --no-fit-check -o "$d/m.c" --prefix m --emit-testbench "$d" $gold; then
+			bad "$m/$t: ltcc failed"; continue
+		fi
+		out=$(sh regress/qemu/run-target.sh "$t" "$d" "$d/m.c" "$d/testbench.c" 2>&1)
+		st=$?
+		echo "$out" | sed "s|^|    [$t/$m] |"
+		line=$(echo "$out" | grep "^testbench: ")
+		if [ $st -eq 0 ] && [ -n "$line" ]; then
+			ok "$m/$t: ${line#testbench: }"
+		else
+			bad "$m/$t: exit $st"
+		fi
+		set -- $(isa "$t")
+		elf=$(ls "$d"/*.elf 2>/dev/null | head -1)
+		if [ -n "$elf" ] && "$1" -d "$elf" | grep -qE "$2"; then
+			ok "$m/$t: the code uses $2"
+		else
+			bad "$m/$t: no $2 in the code"
+		fi
+	done
+done
+echo "targets: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
