@@ -101,6 +101,22 @@ def bench_torch(base):
     return {"encoder_s": statistics.median(enc_t), "step_s": statistics.median(step_t)}
 
 
+def icount(base, target, flags, tag):
+    """Instructions for the encoder (T tokens) and T decoder steps in QEMU."""
+    d = base + "-" + target + tag
+    os.makedirs(d, exist_ok=True)
+    run([LTCC, base + ".ltd", "-t", target, "--no-fit-check", "-o", os.path.join(d, "b.c"), "--prefix", "b"] + flags)
+    out = run(["sh", os.path.join(ROOT, "regress", "qemu", "run-target.sh"), "--icount", target, d,
+               os.path.join(d, "b.c"), os.path.join(ROOT, "bench", "icount_main.c")])
+    line = [l for l in out.splitlines() if l.startswith("{")][-1]
+    return json.loads(line)
+
+
+# each fusion pass off in turn, to see what it buys
+PASSES = [("all passes on", []), ("--no-fuse-glu", ["--no-fuse-glu"]),
+          ("--no-fold-q-scale", ["--no-fold-q-scale"])]
+
+
 def report(model_ltd):
     out = os.path.join(B, os.path.basename(model_ltd) + ".report.json")
     run([LTCC, model_ltd, "--report-json", out])
@@ -125,10 +141,17 @@ def main():
         print("%s: encoder %.3f ms (torch %.3f ms), step %.3f ms (torch %.3f ms)" % (
             cfg["name"], c["encoder_s"] * 1e3, p["encoder_s"] * 1e3, c["step_s"] * 1e3, p["step_s"] * 1e3))
     mem = [report(os.path.join(ROOT, "models", m + ".ltd")) for m in ("wmt", "iwslt", "lm", "mixed")]
-    write_doc(peak, rows, mem)
+    m4 = []
+    base = os.path.join(B, "wmt200")
+    rep = report(base + ".ltd")
+    for label, flags in PASSES:
+        ic = icount(base, "cortex-m4", flags, "-" + str(len(m4)))
+        m4.append((label, ic, rep))
+        print("cortex-m4 %s: encoder %d insns, step %d insns" % (label, ic["encoder_insns"], ic["steps_insns"] // ic["steps"]))
+    write_doc(peak, rows, mem, m4)
 
 
-def write_doc(peak, rows, mem):
+def write_doc(peak, rows, mem, m4):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     L = ["# Benchmarks", "",
          "Written by `make bench` (`bench/bench.py`); every figure below comes from one run of it.",
@@ -162,6 +185,19 @@ def write_doc(peak, rows, mem):
         L.append("| %s | %d B | %d B | %d B | %.1fx | %d B | %d B |" % (
             r["model"], r["arena_bytes"], r["arena_lower_bound_bytes"], r["arena_naive_bytes"],
             r["arena_naive_bytes"] / r["arena_bytes"], r["state_bytes"], r["weight_bytes"]))
+    L += ["", "## Cortex-M4: instructions per multiply-add", "",
+          "wmt200 compiled with `-t cortex-m4 --no-fit-check` (its weights live in the mps2-an386's PSRAM),",
+          "run in QEMU with `-icount shift=0`, where SysTick counts instructions (resolution 40), the same",
+          "in every run (`bench/icount_main.c`, `regress/qemu/run-target.sh --icount`). MACs from `--report`.", "",
+          "| build | encoder, %d tokens | instructions / MAC | decoder step (mean of %d) | instructions / MAC |" % (T, T),
+          "|---|---|---|---|---|"]
+    for label, ic, rep in m4:
+        enc_macs = rep["macs_encoder"] / rep["report_length"] * T
+        step = ic["steps_insns"] / ic["steps"]
+        L.append("| %s | %d | %.2f | %.0f | %.2f |" % (label, ic["encoder_insns"], ic["encoder_insns"] / enc_macs,
+                                                      step, step / rep["macs_decoder_step"]))
+    L += ["", "The decoder-step MAC count is taken at %d keys, the middle of the run of steps only roughly," % T,
+          "so its instructions / MAC is approximate; the encoder's is exact.", ""]
     L += ["", "## Commands", "", "```", "make bench            # = bench/bench.py: all of the above",
           "build/ltcc MODEL.ltd --report-json FILE   # the memory figures", "```", ""]
     with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
