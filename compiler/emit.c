@@ -184,6 +184,12 @@ static void emit_kernels(Emit *e)
 
 /* ---- weights ---- */
 
+/* a GCC/Clang section attribute, or nothing */
+static const char *section(const char *name)
+{
+	return name ? arena_printf(" __attribute__((section(\"%s\")))", name) : "";
+}
+
 static void emit_weights(Emit *e)
 {
 	const IR *ir = e->ir;
@@ -195,7 +201,7 @@ static void emit_weights(Emit *e)
 		size_t n = (size_t)t->rows * (size_t)t->cols;
 		fprintf(e->f, "\n/* %s (%d, %d)%s%s */\n", t->src, t->rows, t->cols,
 			t->note && *t->note ? ", " : "", t->note ? t->note : "");
-		fprintf(e->f, "static const float %s[%zu] = {", t->name, n);
+		fprintf(e->f, "static const float %s[%zu]%s = {", t->name, n, section(e->o->sec_weights));
 		for (size_t k = 0; k < n; k++) {
 			fputs(k % 8 ? " " : "\n\t", e->f);
 			emit_float(e->f, t->data[k]);
@@ -230,9 +236,17 @@ static void emit_plan(Emit *e)
 		   " * One scratch arena shared by encode and decode_step (they never run at\n"
 		   " * the same time); buffers whose live ranges overlap never share bytes.\n"
 		   " * Offsets and sizes in floats; live ranges are op indices. */\n");
-	fprintf(f, "static float arena[%zu];\n", ir->arena_floats ? ir->arena_floats : 1);
-	fprintf(f, "static float state[%zu];  /* K/V caches, conv histories, cross K/V */\n",
-		ir->state_floats ? ir->state_floats : 1);
+	if (e->o->external_buffers) {
+		fprintf(f, "static float *arena;  /* %zu floats, the caller's (%s_set_buffers) */\n",
+			ir->arena_floats, e->P);
+		fprintf(f, "static float *state;  /* %zu floats, the caller's: K/V caches, conv histories, cross K/V */\n",
+			ir->state_floats);
+	} else {
+		fprintf(f, "static float arena[%zu]%s;\n", ir->arena_floats ? ir->arena_floats : 1,
+			section(e->o->sec_arena));
+		fprintf(f, "static float state[%zu]%s;  /* K/V caches, conv histories, cross K/V */\n",
+			ir->state_floats ? ir->state_floats : 1, section(e->o->sec_state));
+	}
 	fprintf(f, "static int32_t st_pos;    /* decoder steps taken */\n");
 	if (!ir->m->is_lm) {
 		fprintf(f, "static int32_t st_src_n;  /* source length */\n");
@@ -416,7 +430,13 @@ static void emit_entries(Emit *e)
 	const char *P = e->P, *U = e->U;
 
 	fprintf(f, "/* ---- entry points ---- */\n\n");
+	if (e->o->external_buffers) {
+		fprintf(f, "void %s_set_buffers(float *arena_buf, float *state_buf)\n{\n", P);
+		fprintf(f, "\tarena = arena_buf;\n\tstate = state_buf;\n}\n\n");
+	}
 	fprintf(f, "void %s_reset(void)\n{\n\tst_pos = 0;\n", P);
+	if (e->o->external_buffers)
+		fprintf(f, "\tif (!state)\n\t\treturn;\n");
 	for (int i = 0; i < ir->ntensors; i++) {
 		Tensor *t = ir->tensors[i];
 		if (t->kind == T_STATE && strstr(t->name, "_hist"))
@@ -427,6 +447,8 @@ static void emit_entries(Emit *e)
 
 	if (!m->is_lm) {
 		fprintf(f, "int %s_encode(const int32_t *src, int32_t n)\n{\n\tint32_t t;\n", P);
+		if (e->o->external_buffers)
+			fprintf(f, "\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
 		fprintf(f, "\tif (!src || n < 1 || n > %s_MAX_SOURCE)\n\t\treturn %s_ERR_LENGTH;\n", U, U);
 		fprintf(f, "\tfor (t = 0; t < n; t++)\n\t\tif (src[t] < 0 || src[t] >= %s_SRC_VOCAB)\n\t\t\treturn %s_ERR_TOKEN;\n", U, U);
 		emit_calls(e, &ir->encode, true);
@@ -435,6 +457,8 @@ static void emit_entries(Emit *e)
 	}
 
 	fprintf(f, "int %s_decode_step(int32_t token, float *logits)\n{\n", P);
+	if (e->o->external_buffers)
+		fprintf(f, "\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
 	if (!m->is_lm)
 		fprintf(f, "\tif (!st_ready)\n\t\treturn %s_ERR_NO_SOURCE;\n", U);
 	fprintf(f, "\tif (token < 0 || token >= %s_VOCAB)\n\t\treturn %s_ERR_TOKEN;\n", U, U);
@@ -502,7 +526,14 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 	fprintf(f, "#define %s_ERR_FULL      (-3)  /* decoder already at max target length */\n", U);
 	if (!m->is_lm)
 		fprintf(f, "#define %s_ERR_NO_SOURCE (-4)  /* decode_step before encode */\n", U);
+	if (o->external_buffers)
+		fprintf(f, "#define %s_ERR_NO_BUFFERS (-5) /* %s_set_buffers not called yet */\n", U, P);
 	fputc('\n', f);
+	if (o->external_buffers) {
+		fprintf(f, "/* Give the model its memory before anything else: arena %s_ARENA_BYTES and\n"
+			   " * state %s_STATE_BYTES bytes, float-aligned, kept for as long as the model is used. */\n", U, U);
+		fprintf(f, "void %s_set_buffers(float *arena, float *state);\n", P);
+	}
 	if (!m->is_lm) {
 		fprintf(f, "/* Encode src[0..n); starts a new target sequence. 0 or an error code. */\n");
 		fprintf(f, "int %s_encode(const int32_t *src, int32_t n);\n", P);

@@ -273,6 +273,8 @@ typedef struct EmitOpts {
 	const struct Target *target;
 	const char *cmdline;    /* for the header comment */
 	const char *ltd_name;   /* the .ltd as given, for comments */
+	bool external_buffers;  /* the caller passes arena and state (P_set_buffers) */
+	const char *sec_weights, *sec_arena, *sec_state;  /* linker sections, or NULL */
 } EmitOpts;
 /* Writes the .c to `c` and the .h to `h`; `hname` is what the .c includes. */
 void emit_c(const IR *ir, const EmitOpts *o, FILE *c, const char *hname);

@@ -21,6 +21,9 @@ static const char usage[] =
 "      --no-fit-check     compile even if the model exceeds the target's flash or RAM\n"
 "      --prefix NAME      symbol prefix of the generated API (default: model name)\n"
 "  -d, --dump WHAT        print WHAT and stop: 'ast', 'model' or 'ir'\n"
+"      --external-buffers the caller passes the arena and state (P_set_buffers)\n"
+"      --section-weights NAME, --section-arena NAME, --section-state NAME\n"
+"                         place weights, scratch arena and state in linker sections\n"
 "      --emit-testbench DIR  also write DIR/testbench.c: a main() that checks the\n"
 "                         model against the --golden files and prints per-block checksums\n"
 "      --golden FILE      a golden case (tools/reference.py's format); repeatable\n"
@@ -170,6 +173,10 @@ int main(int argc, char **argv)
 		{ "no-fit-check", no_argument, 0, 'F' },
 		{ "emit-testbench", required_argument, 0, 'E' },
 		{ "golden", required_argument, 0, 'g' },
+		{ "external-buffers", no_argument, 0, 'X' },
+		{ "section-weights", required_argument, 0, 'W' },
+		{ "section-arena", required_argument, 0, 'A' },
+		{ "section-state", required_argument, 0, 'Z' },
 		{ "report", no_argument, 0, 'r' },
 		{ "report-json", required_argument, 0, 'J' },
 		{ "report-svg", required_argument, 0, 'G' },
@@ -184,7 +191,8 @@ int main(int argc, char **argv)
 	const char *rjson = NULL, *rsvg = NULL, *tfile = NULL, *tbdir = NULL;
 	const char **goldens = arena_alloc(sizeof(char *) * (size_t)argc);
 	int ngold = 0;
-	bool report = false, fit_check = true;
+	bool report = false, fit_check = true, ext = false;
+	const char *sw = NULL, *sa = NULL, *ss = NULL;
 	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true, .linear_glu = true };
 	int c;
 	/* the command line for the header comment, before getopt reorders it;
@@ -205,6 +213,10 @@ int main(int argc, char **argv)
 		case 'g': goldens[ngold++] = optarg; break;
 		case 'L': tgt_list(stdout); tgt_cleanup(); arena_free_all(); return 0;
 		case 'F': fit_check = false; break;
+		case 'X': ext = true; break;
+		case 'W': sw = optarg; break;
+		case 'A': sa = optarg; break;
+		case 'Z': ss = optarg; break;
 		case 'r': report = true; break;
 		case 'J': rjson = optarg; break;
 		case 'G': rsvg = optarg; break;
@@ -232,6 +244,8 @@ int main(int argc, char **argv)
 	}
 	if (dump && strcmp(dump, "ast") && strcmp(dump, "model") && strcmp(dump, "ir"))
 		bad_usage("unknown dump '%s' (ast, model or ir)", dump);
+	if (ext && (sa || ss))
+		bad_usage("%s", "--external-buffers: the caller places arena and state, not --section-arena/--section-state");
 	if (ngold && !tbdir)
 		bad_usage("%s", "--golden goes with --emit-testbench DIR");
 	if (prefix && !valid_ident(prefix))
@@ -294,7 +308,8 @@ int main(int argc, char **argv)
 		out = arena_printf("%s.c", prefix);
 	char *hpath = arena_strdup(out);
 	hpath[strlen(hpath) - 1] = 'h';
-	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = cmd, .ltd_name = base_name(ltd) };
+	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = cmd, .ltd_name = base_name(ltd),
+			.external_buffers = ext, .sec_weights = sw, .sec_arena = sa, .sec_state = ss };
 	if (tbdir && !testbench_write(ir, prefix, base_name(hpath), tbdir, goldens, ngold))
 		goto done;
 	OutFile oc = {0}, oh = {0};

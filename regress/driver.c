@@ -122,6 +122,16 @@ static int run(const char *path)
 int main(int argc, char **argv)
 {
 	int failed = 0;
+#ifdef M_ERR_NO_BUFFERS
+	/* built with --external-buffers: nothing runs before the buffers come */
+	static float arena_buf[M_ARENA_BYTES / 4 + 1], state_buf[M_STATE_BYTES / 4 + 1];
+	float logits[M_VOCAB];
+	if (m_decode_step(M_EOS, logits) != M_ERR_NO_BUFFERS) {
+		printf("FAIL decode_step without buffers did not return M_ERR_NO_BUFFERS\n");
+		return 1;
+	}
+	m_set_buffers(arena_buf, state_buf);
+#endif
 	for (int i = 1; i < argc; i++)
 		failed += run(argv[i]);
 	return failed ? 1 : 0;

@@ -13,7 +13,7 @@ CC=${CC:-cc}
 B=build/regress
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed"}
-targets=${TARGETS:-"generic x86-avx2"}
+targets=${TARGETS:-"generic x86-avx2 generic-ext"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -50,7 +50,11 @@ for m in $models; do
 		fi
 		d=$B/$t/$m
 		mkdir -p "$d"
-		if ! build/ltcc "models/$m.ltd" -t "$t" -o "$d/m.c" --prefix m; then
+		# generic-ext: generic code, the caller's buffers, weights in a named section
+		opts="-t $t"
+		[ "$t" = generic-ext ] && opts="-t generic --external-buffers --section-weights .ltcc_weights"
+		# shellcheck disable=SC2086
+		if ! build/ltcc "models/$m.ltd" $opts -o "$d/m.c" --prefix m; then
 			bad "$m/$t: ltcc failed"; continue
 		fi
 		# the flags the generated file says it is built with
@@ -64,6 +68,14 @@ for m in $models; do
 			bad "$m/$t: generated code calls an allocator"
 		else
 			ok "$m/$t: no allocator symbols"
+		fi
+		if [ "$t" = generic-ext ]; then
+			# arena is then a pointer: 8 bytes, not the buffer
+			if objdump -h "$d/m.o" | grep -q ".ltcc_weights" && nm -S "$d/m.o" | grep -qE "^[0-9a-f]+ 0+8 b arena$"; then
+				ok "$m/$t: weights in .ltcc_weights, no static arena"
+			else
+				bad "$m/$t: section or external arena missing"
+			fi
 		fi
 		insn=$(isa_insn "$t")
 		if [ -n "$insn" ]; then
