@@ -58,9 +58,7 @@ static int fuse_linear_glu(IR *ir, Program *p)
 		tmp->name = arena_printf("%s_pair", l->out->name);
 		tmp->rows = 2;
 		tmp->first = tmp->last = -1;
-		if (ir->ntensors == ir->cap)
-			die("tensor table full");
-		ir->tensors[ir->ntensors++] = tmp;
+		ir_add_tensor(ir, tmp);
 		g->kind = OP_LINEAR_GLU;
 		g->in[0] = l->in[0];
 		g->in[1] = l->in[1];

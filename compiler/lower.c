@@ -46,15 +46,13 @@ static Tensor *add_tensor(Lower *L, TensorKind kind, const char *name, int rows,
 	t->stride = cols;
 	t->loc = L->loc;
 	t->first = t->last = -1;
-	if (ir->ntensors == ir->cap) {
-		ir->cap = ir->cap ? ir->cap * 2 : 256;
-		Tensor **nt = arena_alloc(sizeof(Tensor *) * (size_t)ir->cap);
-		if (ir->ntensors)
-			memcpy(nt, ir->tensors, sizeof(Tensor *) * (size_t)ir->ntensors);
-		ir->tensors = nt;
-	}
-	ir->tensors[ir->ntensors++] = t;
+	ir_add_tensor(ir, t);
 	return t;
+}
+
+void ir_add_tensor(IR *ir, Tensor *t)
+{
+	ARENA_PUSH(ir->tensors, ir->ntensors, ir->cap, t);
 }
 
 static Tensor *act(Lower *L, const char *name, int rows, int cols)
@@ -203,14 +201,7 @@ static Op *op(Lower *L, OpKind k, Rows rows, Tensor *out)
 	o->block = L->block;
 	o->what = L->what;
 	o->loc = L->loc;
-	if (p->nops == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 256;
-		Op **no = arena_alloc(sizeof(Op *) * (size_t)p->cap);
-		if (p->nops)
-			memcpy(no, p->ops, sizeof(Op *) * (size_t)p->nops);
-		p->ops = no;
-	}
-	p->ops[p->nops++] = o;
+	ARENA_PUSH(p->ops, p->nops, p->cap, o);
 	return o;
 }
 

@@ -25,6 +25,18 @@ void *arena_alloc(size_t n);                 /* zeroed, never freed singly */
 char *arena_strdup(const char *s);
 char *arena_printf(const char *fmt, ...);
 void arena_free_all(void);
+/* Append to a growable array in the arena: doubling, the old block left
+ * behind. Type-generic, so no casts through void **. */
+#define ARENA_PUSH(arr, n, cap, item) do { \
+		if ((n) == (cap)) { \
+			(cap) = (cap) ? (cap) * 2 : 256; \
+			void *grown_ = arena_alloc(sizeof *(arr) * (size_t)(cap)); \
+			if (n) \
+				memcpy(grown_, (arr), sizeof *(arr) * (size_t)(n)); \
+			(arr) = grown_; \
+		} \
+		(arr)[(n)++] = (item); \
+	} while (0)
 
 /* ---- diag.c: gcc-style diagnostics ---- */
 typedef struct SrcFile {
@@ -255,6 +267,7 @@ typedef struct IR {
 
 /* NULL after reporting errors (missing or mis-shaped tensors). */
 IR *lower_model(const Model *m, WeightFile *wf);
+void ir_add_tensor(IR *ir, Tensor *t);
 
 /* ---- fuse.c ---- */
 typedef struct FuseOpts {
