@@ -252,10 +252,6 @@ static int parse_branches(const Node *kids, Layer *L)
 static const char *const norms[] = { "post", "pre", NULL };
 static const char *const acts[] = { "relu", "gelu", NULL };
 
-typedef struct StackSrc {
-	const Node *kernels;
-	const Node *layer_blocks[256];
-} StackSrc;
 
 static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 {
