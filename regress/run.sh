@@ -6,14 +6,16 @@
 # Also checks that the object holds no allocator symbols and that a
 # specialised target really uses its ISA.
 # Usage: regress/run.sh [MODEL...]   (from the repo root, after make)
-#        TARGETS="generic x86-avx2" selects targets.
+#        TARGETS="generic x86-avx2" selects targets; generic-ext (caller's
+#        buffers, weights in a named section) and generic-nofuse (every
+#        fusion pass off) are generic builds made another way.
 set -u
 PY=${PY:-/usr/bin/python3}
 CC=${CC:-cc}
 B=build/regress
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed"}
-targets=${TARGETS:-"generic x86-avx2 generic-ext"}
+targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -53,6 +55,8 @@ for m in $models; do
 		# generic-ext: generic code, the caller's buffers, weights in a named section
 		opts="-t $t"
 		[ "$t" = generic-ext ] && opts="-t generic --external-buffers --section-weights .ltcc_weights"
+		# generic-nofuse: every switchable fusion pass off, same goldens
+		[ "$t" = generic-nofuse ] && opts="-t generic --no-fold-q-scale --no-fold-softmax --no-fuse-glu"
 		# shellcheck disable=SC2086
 		if ! build/ltcc "models/$m.ltd" $opts -o "$d/m.c" --prefix m; then
 			bad "$m/$t: ltcc failed"; continue
