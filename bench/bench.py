@@ -114,6 +114,7 @@ def icount(base, target, flags, tag):
 
 # each fusion pass off in turn, to see what it buys
 PASSES = [("all passes on", []), ("--no-fuse-glu", ["--no-fuse-glu"]),
+          ("--no-fuse-residual-ln", ["--no-fuse-residual-ln"]),
           ("--no-fold-q-scale", ["--no-fold-q-scale"])]
 
 

@@ -113,6 +113,7 @@ static void need_op(const Op *o, Chunk *c, int n, bool *used)
 	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LOGITS: need("k_linear", c, n, used); break;
 	case OP_GLU: need("k_glu", c, n, used); break;
 	case OP_LINEAR_GLU: need("k_linear_glu", c, n, used); break;
+	case OP_LINEAR_ACC_LN: need("k_linear_ln", c, n, used); break;
 	case OP_ATTN: need("k_attention", c, n, used); break;
 	case OP_CONV_LIGHT:
 	case OP_CONV_DYN:
@@ -293,6 +294,13 @@ static void emit_op(Emit *e, const Op *o)
 		fprintf(f, "\tk_glu(%s, %d, %s, %d, %s, %d);\n", rows, o->out->cols, ref(x, false), x->stride,
 			ref(o->out, false), o->out->stride);
 		break;
+	case OP_LINEAR_ACC_LN: {
+		const Tensor *r = o->out->base ? o->out->base : o->out;
+		fprintf(f, "\tk_linear_ln(%s, %d, %d, %s, %d, %s, %s, %s, %d, %d, %d, %s, %s);\n", rows, x->cols,
+			o->out->cols, ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
+			r->name, r->stride, o->out->col0, r->cols, ref(o->in[3], false), ref(o->in[4], false));
+		break;
+	}
 	case OP_LINEAR_GLU:
 		fprintf(f, "\tk_linear_glu(%s, %d, %d, %s, %d, %s, %s, %s, %d, %s);\n", rows, x->cols, o->out->cols,
 			ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),

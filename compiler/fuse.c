@@ -71,8 +71,70 @@ static int fuse_linear_glu(IR *ir, Program *p)
 	return n;
 }
 
+static Tensor *root_of(Tensor *t) { return t && t->base ? t->base : t; }
+
+/* Post-norm: the producers of y (a layer's branch outputs, or fc2) write
+ * into y, then x = LN(x + y). Instead they add straight into x's columns
+ * (the same arithmetic, x + s), and the last one normalises each pair of
+ * rows as soon as it has written them: y is never stored and the extra
+ * pass over x is gone. Legal because each producer reads its inputs
+ * before it writes, and the branches read and write disjoint columns. */
+static int fuse_residual_ln(IR *ir, Program *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nops; i++) {
+		Op *a = p->ops[i];
+		if (a->kind != OP_ADD_LN || a->in[1]->base || a->in[0]->base)
+			continue;
+		Tensor *x = a->in[0], *y = a->in[1];
+		int last = -1;
+		bool ok = true;
+		for (int j = 0; j < p->nops && ok; j++) {
+			Op *o = p->ops[j];
+			if (j == i)
+				continue;
+			for (int k = 0; k < OP_MAX_IN; k++)
+				if (root_of(o->in[k]) == y)
+					ok = false;          /* someone else reads y */
+			if (root_of(o->out) == y) {
+				if (o->kind != OP_LINEAR || j > i || o->act != ACT_NONE || o->scale != 1.0f)
+					ok = false;
+				last = j;
+			}
+		}
+		if (!ok || last < 0)
+			continue;
+		for (int j = 0; j < i; j++) {
+			Op *o = p->ops[j];
+			if (root_of(o->out) != y)
+				continue;
+			Tensor *v = arena_alloc(sizeof *v);
+			*v = *o->out;
+			v->base = x;
+			v->stride = x->stride;
+			v->name = arena_printf("%s_c%d", x->name, v->col0);
+			v->first = v->last = -1;
+			ir_add_tensor(ir, v);
+			o->out = v;
+			o->kind = OP_LINEAR_ACC;
+			if (j == last) {
+				o->kind = OP_LINEAR_ACC_LN;
+				o->in[3] = a->in[2];
+				o->in[4] = a->in[3];
+			}
+		}
+		memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
+		p->nops--;
+		i--;
+		n++;
+	}
+	return n;
+}
+
 static void fuse_one(IR *ir, Program *p, const FuseOpts *f)
 {
+	if (f->residual_ln)
+		fuse_residual_ln(ir, p);
 	if (f->linear_glu)
 		fuse_linear_glu(ir, p);
 	for (int i = 0; i < p->nops; i++) {

@@ -205,6 +205,7 @@ typedef enum {
 	X(EMBED,     "x = scale*E[tok] + PE[pos]          in: E") \
 	X(LINEAR,    "y = act(x W^T + b)                   in: x W b?") \
 	X(LINEAR_ACC,"y += x W^T + b                       in: x W b?") \
+	X(LINEAR_ACC_LN, "x[:, c0:] += h W^T + b, then x = LN(x) row by row   in: h W b gamma beta") \
 	X(GLU,       "g = u[:, :w] * sigmoid(u[:, w:])     in: u") \
 	X(LINEAR_GLU,"g = GLU(x W^T + b), two rows a pass   in: x W b tmp(2, 2w)") \
 	X(ATTN,      "o = softmax(q k^T [causal]) v        in: q k v") \
@@ -274,6 +275,7 @@ typedef struct FuseOpts {
 	bool fold_q_scale;      /* scale W_q, b_q by hd^-0.5 at compile time */
 	bool fold_light_softmax;/* softmax the lightweight kernels at compile time */
 	bool linear_glu;        /* linear1 and its GLU in one pass, no (n, 2w) buffer */
+	bool residual_ln;       /* residual add and LayerNorm in the producing matmul */
 } FuseOpts;
 void fuse_program(IR *ir, const FuseOpts *o);
 

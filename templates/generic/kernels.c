@@ -53,6 +53,22 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	}
 }
 
+/*@ k_linear_ln k_linear k_add_layernorm */
+/* y[:, c0:c0+out] += x (n,in) @ W^T + b, then each row of y (D wide) is
+ * normalised (gamma, beta) two rows at a time, while they are still in
+ * cache: a residual add and LayerNorm in the matmul's epilogue */
+static void k_linear_ln(int n, int in, int out, const float *restrict x, int xs,
+			const float *restrict W, const float *restrict b, float *restrict y, int ys,
+			int c0, int D, const float *restrict gamma, const float *restrict beta)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear(r, in, out, x + (long)t * xs, xs, W, b, y + (long)t * ys + c0, ys, 1.0f, 0, 1);
+		k_add_layernorm(r, D, y + (long)t * ys, ys, 0, 0, gamma, beta, 0);
+	}
+}
+
 /*@ k_linear_glu k_linear k_glu */
 /* g (n,w) = GLU(x (n,in) @ W^T (in,2w) + b): two rows of linear1's output
  * at a time into `pair` (2, 2w), gated at once, so the (n, 2w) output is
