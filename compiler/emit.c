@@ -307,10 +307,10 @@ static void emit_op(Emit *e, const Op *o)
 			ref(o->out, false), o->out->stride, ref(o->in[3], false));
 		break;
 	case OP_ATTN:
-		fprintf(f, "\tk_attention(%s, %s, %d, %d, %s, %d, %s, %d, %s, %d, %s, %d, %s);\n", rows,
+		fprintf(f, "\tk_attention(%s, %s, %d, %d, %s, %d, %s, %d, %s, %d, %s, %d);\n", rows,
 			rows_expr(o->krows), o->heads, x->cols / o->heads, ref(x, false), x->stride,
 			ref(o->in[1], false), o->in[1]->stride, ref(o->in[2], false), o->in[2]->stride,
-			ref(o->out, false), o->out->stride, ref(o->in[3], false));
+			ref(o->out, false), o->out->stride);
 		break;
 	case OP_CONV_LIGHT:
 	case OP_CONV_DYN: {

@@ -235,7 +235,7 @@ typedef enum { FULL, STEP } Mode;
  * pfx names q_proj/k_proj/v_proj/out_proj. In STEP mode the keys and
  * values go to caches at row pos; cross attention reads precomputed ones. */
 static void attention(Lower *L, Mode mode, const char *nm, Tensor *in, int w, int heads,
-		      const char *pfx, Tensor *y, bool acc, Tensor *kc, Tensor *vc, Rows krows, int maxk)
+		      const char *pfx, Tensor *y, bool acc, Tensor *kc, Tensor *vc, Rows krows)
 {
 	const Model *m = L->ir->m;
 	Rows rows = mode == FULL ? RW_N : RW_ONE;
@@ -250,14 +250,12 @@ static void attention(Lower *L, Mode mode, const char *nm, Tensor *in, int w, in
 		linear(L, rows, in, arena_printf("%sk_proj.", pfx), w, k, false, false)->out_at_pos = mode == STEP;
 		linear(L, rows, in, arena_printf("%sv_proj.", pfx), w, v, false, false)->out_at_pos = mode == STEP;
 		krows = mode == FULL ? RW_N : RW_POS1;
-		maxk = mode == FULL ? m->max_source : m->max_target;
 	}
 	Tensor *a = act(L, arena_printf("%s_ctx", nm), r, w);
 	Op *o = op(L, OP_ATTN, rows, a);
 	o->in[0] = q;
 	o->in[1] = k;
 	o->in[2] = v;
-	o->in[3] = act(L, arena_printf("%s_scores", nm), 1, maxk);
 	o->heads = heads;
 	o->krows = krows;
 	linear(L, rows, a, arena_printf("%sout_proj.", pfx), w, y, acc, false);
@@ -358,7 +356,7 @@ static void layer(Lower *L, Mode mode, const Stack *s, int li, Tensor *x, bool i
 			set_block(L, arena_printf("%s%d_attn%d", ln_, li, b),
 				  arena_printf("%s attention, %d heads, channels [%d, %d)", ly->plain ? "self" : "branch",
 					       br->heads, br->c0, br->c0 + br->width), br->loc);
-			attention(L, mode, nm, bin, br->width, br->heads, pfx, bout, pre, NULL, NULL, RW_N, 0);
+			attention(L, mode, nm, bin, br->width, br->heads, pfx, bout, pre, NULL, NULL, RW_N);
 		} else {
 			set_block(L, arena_printf("%s%d_conv%d", ln_, li, b),
 				  arena_printf("%s conv K=%d%s, %d heads, channels [%d, %d)",
@@ -390,7 +388,7 @@ static void layer(Lower *L, Mode mode, const Stack *s, int li, Tensor *x, bool i
 				vc = t;
 		}
 		attention(L, mode, arena_printf("dec%d_cross", li), cin, D, s->cross_heads,
-			  arena_printf("%sencoder_attn.", lp), cy, pre, kc, vc, RW_SRC, m->max_source);
+			  arena_printf("%sencoder_attn.", lp), cy, pre, kc, vc, RW_SRC);
 		if (!pre)
 			add_ln(L, rows, x, cy, arena_printf("%sencoder_attn_layer_norm.", lp));
 	}

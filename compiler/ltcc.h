@@ -208,7 +208,7 @@ typedef enum {
 	X(LINEAR_ACC_LN, "x[:, c0:] += h W^T + b, then x = LN(x) row by row   in: h W b gamma beta") \
 	X(GLU,       "g = u[:, :w] * sigmoid(u[:, w:])     in: u") \
 	X(LINEAR_GLU,"g = GLU(x W^T + b), two rows a pass   in: x W b tmp(2, 2w)") \
-	X(ATTN,      "o = softmax(q k^T [causal]) v        in: q k v") \
+	X(ATTN,      "o = softmax(q k^T) v, streaming      in: q k v") \
 	X(CONV_LIGHT,"o[t] = sum_k w[h,k] g[t-P+k]         in: g w(H,K)") \
 	X(CONV_DYN,  "o[t] = sum_k softmax(g[t] Ww^T)[h,k] g[t-P+k]   in: g Ww") \
 	X(CONV_HIST, "push g into the K-1 row history      in: g") \

@@ -97,34 +97,42 @@ static void k_glu(int n, int w, const float *restrict u, int us, float *restrict
 		}
 }
 
-/*@ k_attention k_softmax */
-/* Multi-head attention, one query row at a time, never a full score map:
- * o[t, h] = softmax(q[t, h] . k[j, h] for j < nk) @ v[:, h].
- * q is already scaled; `sc` holds one row of nk scores. */
+/*@ k_attention */
+/* Multi-head attention, one query row at a time with a streaming softmax:
+ * one pass over the keys keeps the running maximum m, the running sum l
+ * and the output o scaled to m, so no score row and never a T x T map:
+ * o[t, h] = sum_j exp(s_j - m) v_j / l,  s_j = q[t, h] . k[j, h].
+ * q is already scaled. */
 static void k_attention(int nq, int nk, int heads, int hd,
 			const float *restrict q, int qs, const float *restrict k, int ks,
-			const float *restrict v, int vs, float *restrict o, int os, float *restrict sc)
+			const float *restrict v, int vs, float *restrict o, int os)
 {
 	int t, h, j, c;
 	for (t = 0; t < nq; t++)
 		for (h = 0; h < heads; h++) {
 			const float *qr = q + (long)t * qs + h * hd;
-			float *orow = o + (long)t * os + h * hd;
-			for (j = 0; j < nk; j++) {
-				const float *kr = k + (long)j * ks + h * hd;
-				float s = 0.0f;
-				for (c = 0; c < hd; c++)
-					s += qr[c] * kr[c];
-				sc[j] = s;
-			}
-			k_softmax(sc, nk);
+			float *orow = o + (long)t * os + h * hd, m = -INFINITY, l = 0.0f;
 			for (c = 0; c < hd; c++)
 				orow[c] = 0.0f;
 			for (j = 0; j < nk; j++) {
-				const float *vr = v + (long)j * vs + h * hd;
+				const float *kr = k + (long)j * ks + h * hd, *vr = v + (long)j * vs + h * hd;
+				float s = 0.0f, p;
 				for (c = 0; c < hd; c++)
-					orow[c] += sc[j] * vr[c];
+					s += qr[c] * kr[c];
+				if (s > m) {  /* a new maximum: rescale what is summed so far */
+					float r = expf(m - s);
+					l *= r;
+					for (c = 0; c < hd; c++)
+						orow[c] *= r;
+					m = s;
+				}
+				p = expf(s - m);
+				l += p;
+				for (c = 0; c < hd; c++)
+					orow[c] += p * vr[c];
 			}
+			for (c = 0; c < hd; c++)
+				orow[c] /= l;
 		}
 }
 
