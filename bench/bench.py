@@ -180,7 +180,7 @@ def write_doc(peak, rows, mem, m4):
           "output matrix), so one streaming read of that many bytes is a floor for it; `step / read` near 1",
           "means the step is bound by memory, not arithmetic.", "",
           "## Memory plan", "",
-          "| model | arena | lower bound | naive (every tensor its own buffer) | naive / arena | state | weights |",
+          "| model | arena | lower bound | naive (every activation of the unfused program its own buffer) | naive / arena | state | weights |",
           "|---|---|---|---|---|---|---|"]
     for r in mem:
         L.append("| %s | %d B | %d B | %d B | %.1fx | %d B | %d B |" % (

@@ -114,6 +114,7 @@ static void need_op(const Op *o, Chunk *c, int n, bool *used)
 	case OP_GLU: need("k_glu", c, n, used); break;
 	case OP_LINEAR_GLU: need("k_linear_glu", c, n, used); break;
 	case OP_LINEAR_ACC_LN: need("k_linear_ln", c, n, used); break;
+	case OP_LN_LINEAR: need("k_ln_linear", c, n, used); break;
 	case OP_ATTN: need("k_attention", c, n, used); break;
 	case OP_CONV_LIGHT:
 	case OP_CONV_DYN:
@@ -301,6 +302,12 @@ static void emit_op(Emit *e, const Op *o)
 			r->name, r->stride, o->out->col0, r->cols, ref(o->in[3], false), ref(o->in[4], false));
 		break;
 	}
+	case OP_LN_LINEAR:
+		fprintf(f, "\tk_ln_linear(%s, %d, %d, %s, %d, %s, %s, %s, %d, %d, %s, %s, %s);\n", rows, x->cols,
+			o->out->cols, ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
+			ref(o->out, false), o->out->stride, o->act == ACT_RELU ? 1 : o->act == ACT_GELU ? 2 : 0,
+			ref(o->in[3], false), ref(o->in[4], false), ref(o->in[5], false));
+		break;
 	case OP_LINEAR_GLU:
 		fprintf(f, "\tk_linear_glu(%s, %d, %d, %s, %d, %s, %s, %s, %d, %s);\n", rows, x->cols, o->out->cols,
 			ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),

@@ -131,8 +131,47 @@ static int fuse_residual_ln(IR *ir, Program *p)
 	return n;
 }
 
+/* Pre-norm: xn = LN(x) read by exactly one linear (the FFN's fc1) becomes
+ * one op that normalises two rows at a time into a small scratch and feeds
+ * them to the matmul: the (n, D) copy xn is never stored. */
+static int fuse_ln_linear(IR *ir, Program *p)
+{
+	int n = 0;
+	for (int i = 0; i + 1 < p->nops; i++) {
+		Op *a = p->ops[i], *l = p->ops[i + 1];
+		Tensor *xn = a->out;
+		if (a->kind != OP_LN || xn == a->in[0] || xn->base || l->kind != OP_LINEAR || l->in[0] != xn ||
+		    l->scale != 1.0f || l->rows != RW_N)
+			continue;
+		bool only = true;
+		for (int j = 0; j < p->nops && only; j++)
+			for (int k = 0; k < OP_MAX_IN; k++)
+				if (j != i + 1 && root_of(p->ops[j]->in[k]) == xn)
+					only = false;
+		if (!only)
+			continue;
+		Tensor *tmp = arena_alloc(sizeof *tmp);
+		*tmp = *xn;
+		tmp->name = arena_printf("%s_pair", xn->name);
+		tmp->rows = 2;
+		tmp->first = tmp->last = -1;
+		ir_add_tensor(ir, tmp);
+		l->kind = OP_LN_LINEAR;
+		l->in[0] = a->in[0];
+		l->in[3] = a->in[1];
+		l->in[4] = a->in[2];
+		l->in[5] = tmp;
+		memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
+		p->nops--;
+		n++;
+	}
+	return n;
+}
+
 static void fuse_one(IR *ir, Program *p, const FuseOpts *f)
 {
+	if (f->ln_linear)
+		fuse_ln_linear(ir, p);
 	if (f->residual_ln)
 		fuse_residual_ln(ir, p);
 	if (f->linear_glu)

@@ -497,8 +497,15 @@ IR *lower_model(const Model *m, WeightFile *wf)
 		if (!wf->t[i].used && !bookkeeping)
 			diag_warning((Loc){ m->loc.file, 0, 0 }, "tensor '%s' in %s is not used by the model", n, wf->path);
 	}
-	for (int i = 0; i < ir->ntensors; i++)
-		if (ir->tensors[i]->kind == T_WEIGHT)
-			ir->weight_floats += (size_t)ir->tensors[i]->rows * (size_t)ir->tensors[i]->cols;
+	for (int i = 0; i < ir->ntensors; i++) {
+		Tensor *t = ir->tensors[i];
+		size_t sz = (size_t)t->rows * (size_t)t->cols;
+		if (t->kind == T_WEIGHT)
+			ir->weight_floats += sz;
+		/* the naive plan, for comparison: every activation of the unfused
+		 * program in its own buffer */
+		if (t->kind == T_ACT && !t->base)
+			ir->arena_naive += sz;
+	}
 	return ir;
 }

@@ -206,6 +206,7 @@ typedef enum {
 	X(LINEAR,    "y = act(x W^T + b)                   in: x W b?") \
 	X(LINEAR_ACC,"y += x W^T + b                       in: x W b?") \
 	X(LINEAR_ACC_LN, "x[:, c0:] += h W^T + b, then x = LN(x) row by row   in: h W b gamma beta") \
+	X(LN_LINEAR, "y = act(LN(x) W^T + b), two rows a pass   in: x W b gamma beta tmp(2, D)") \
 	X(GLU,       "g = u[:, :w] * sigmoid(u[:, w:])     in: u") \
 	X(LINEAR_GLU,"g = GLU(x W^T + b), two rows a pass   in: x W b tmp(2, 2w)") \
 	X(ATTN,      "o = softmax(q k^T) v, streaming      in: q k v") \
@@ -227,7 +228,7 @@ typedef enum {
 extern const char *const op_name[OP_COUNT];
 extern const char *const op_doc[OP_COUNT];
 
-#define OP_MAX_IN 5
+#define OP_MAX_IN 6
 
 typedef struct Op {
 	OpKind kind;
@@ -262,7 +263,8 @@ typedef struct IR {
 	Tensor *enc_embed, *dec_embed, *out_w;
 	Tensor *enc_out;    /* encoder output buffer (NULL for LMs) */
 	size_t arena_floats, state_floats;
-	size_t arena_lower_bound, arena_naive;   /* plan.c, in floats */
+	size_t arena_lower_bound;   /* plan.c: most floats live at one op */
+	size_t arena_naive;         /* lower.c: every unfused activation its own buffer */
 	size_t weight_floats;
 } IR;
 
@@ -276,6 +278,7 @@ typedef struct FuseOpts {
 	bool fold_light_softmax;/* softmax the lightweight kernels at compile time */
 	bool linear_glu;        /* linear1 and its GLU in one pass, no (n, 2w) buffer */
 	bool residual_ln;       /* residual add and LayerNorm in the producing matmul */
+	bool ln_linear;         /* pre-norm: LayerNorm in the next linear's input pass */
 } FuseOpts;
 void fuse_program(IR *ir, const FuseOpts *o);
 

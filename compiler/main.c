@@ -34,6 +34,7 @@ static const char usage[] =
 "      --no-fold-softmax  softmax lightweight kernels at run time\n"
 "      --no-fuse-glu      store linear1's output, then apply the GLU in a second pass\n"
 "      --no-fuse-residual-ln  store each block's output, then add it and normalise in a second pass\n"
+"      --no-fuse-ln-linear    pre-norm: store LN(x), then run the linear on it\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 		{ "no-fold-softmax", no_argument, 0, 'S' },
 		{ "no-fuse-glu", no_argument, 0, 'U' },
 		{ "no-fuse-residual-ln", no_argument, 0, 'R' },
+		{ "no-fuse-ln-linear", no_argument, 0, 'N' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -195,7 +197,8 @@ int main(int argc, char **argv)
 	int ngold = 0;
 	bool report = false, fit_check = true, ext = false;
 	const char *sw = NULL, *sa = NULL, *ss = NULL;
-	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true, .linear_glu = true, .residual_ln = true };
+	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true, .linear_glu = true, .residual_ln = true,
+			.ln_linear = true };
 	int c;
 	/* the command line for the header comment, before getopt reorders it;
 	 * paths cut to their last part, so the output does not depend on
@@ -226,6 +229,7 @@ int main(int argc, char **argv)
 		case 'S': fo.fold_light_softmax = false; break;
 		case 'U': fo.linear_glu = false; break;
 		case 'R': fo.residual_ln = false; break;
+		case 'N': fo.ln_linear = false; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ltcc %s\n", LTCC_VERSION); return 0;
 		case ':': bad_usage("option '%s' needs a value", argv[optind - 1]);

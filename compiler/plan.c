@@ -86,9 +86,9 @@ static size_t first_fit(Tensor **bufs, int n)
 }
 
 /* Place the program's buffers with the best of several orders; returns
- * the arena floats it needs. Also adds to the lower bound (the most floats
- * live at any one op) and the naive sum (every buffer its own space). */
-static size_t place(IR *ir, int prog, size_t *lower, size_t *naive)
+ * the arena floats it needs. Also raises the lower bound to the most floats
+ * live at any one op. */
+static size_t place(IR *ir, int prog, size_t *lower)
 {
 	Tensor **stable = malloc(sizeof(Tensor *) * (size_t)(ir->ntensors + 1));
 	Tensor **bufs = malloc(sizeof(Tensor *) * (size_t)(ir->ntensors + 1));
@@ -112,10 +112,8 @@ static size_t place(IR *ir, int prog, size_t *lower, size_t *naive)
 				best[i] = stable[i]->off;
 		}
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		stable[i]->off = best[i];
-		*naive += size_of(stable[i]);
-	}
 	Program *p = prog == 0 ? &ir->encode : &ir->step;
 	for (int op = 0; op < p->nops; op++) {
 		size_t live = 0;
@@ -151,12 +149,11 @@ void plan_memory(IR *ir)
 				touch(o->in[k], i, pi);
 			touch(o->out, i, pi);
 		}
-	size_t lower = 0, naive = 0;
-	size_t a = place(ir, 0, &lower, &naive);
-	size_t b = place(ir, 1, &lower, &naive);
+	size_t lower = 0;
+	size_t a = place(ir, 0, &lower);
+	size_t b = place(ir, 1, &lower);
 	ir->arena_floats = a > b ? a : b;
 	ir->arena_lower_bound = lower;
-	ir->arena_naive = naive;
 	/* state: laid out one after another, each aligned to 16 floats */
 	size_t s = 0;
 	for (int i = 0; i < ir->ntensors; i++) {

@@ -33,7 +33,7 @@ static double op_macs(const Op *o, int T)
 {
 	const Tensor *x = o->in[0];
 	switch (o->kind) {
-	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LINEAR_ACC_LN: case OP_LOGITS:
+	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LINEAR_ACC_LN: case OP_LN_LINEAR: case OP_LOGITS:
 		return (double)x->cols * (o->out ? o->out->cols : o->in[1]->rows);
 	case OP_LINEAR_GLU:
 		return 2.0 * x->cols * o->out->cols;

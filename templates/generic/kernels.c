@@ -69,6 +69,21 @@ static void k_linear_ln(int n, int in, int out, const float *restrict x, int xs,
 	}
 }
 
+/*@ k_ln_linear k_linear k_layernorm */
+/* y = act(LN(x) (n,in) @ W^T + b): two rows normalised at a time into
+ * `pair` (2, in) and fed to the matmul, so LN(x) is never stored */
+static void k_ln_linear(int n, int in, int out, const float *restrict x, int xs,
+			const float *restrict W, const float *restrict b, float *restrict y, int ys, int act,
+			const float *restrict gamma, const float *restrict beta, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_layernorm(r, in, x + (long)t * xs, xs, pair, in, gamma, beta);
+		k_linear(r, in, out, pair, in, W, b, y + (long)t * ys, ys, 1.0f, act, 0);
+	}
+}
+
 /*@ k_linear_glu k_linear k_glu */
 /* g (n,w) = GLU(x (n,in) @ W^T (in,2w) + b): two rows of linear1's output
  * at a time into `pair` (2, 2w), gated at once, so the (n, 2w) output is
