@@ -40,6 +40,25 @@ static void fold_light_softmax(Op *o)
 	o->weight_softmax = false;
 }
 
+/* A two-row scratch shaped like `like`, for ops that work a pair of rows
+ * at a time. */
+static Tensor *pair_scratch(IR *ir, const Tensor *like)
+{
+	Tensor *t = arena_alloc(sizeof *t);
+	*t = *like;
+	t->name = arena_printf("%s_pair", like->name);
+	t->rows = 2;
+	t->first = t->last = -1;
+	ir_add_tensor(ir, t);
+	return t;
+}
+
+static void drop_op(Program *p, int i)
+{
+	memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
+	p->nops--;
+}
+
 /* linear1 (x -> u, 2w wide) followed by GLU (u -> g) becomes one op that
  * computes two rows of u at a time into a small scratch and gates them at
  * once: u, rows x 2w floats, is never stored. Ops stay in place; the GLU
@@ -53,19 +72,13 @@ static int fuse_linear_glu(IR *ir, Program *p)
 		if (l->kind != OP_LINEAR || g->kind != OP_GLU || g->in[0] != l->out || l->scale != 1.0f ||
 		    l->act != ACT_NONE || l->rows != RW_N)
 			continue;
-		Tensor *tmp = arena_alloc(sizeof *tmp);
-		*tmp = *l->out;
-		tmp->name = arena_printf("%s_pair", l->out->name);
-		tmp->rows = 2;
-		tmp->first = tmp->last = -1;
-		ir_add_tensor(ir, tmp);
+		Tensor *tmp = pair_scratch(ir, l->out);
 		g->kind = OP_LINEAR_GLU;
 		g->in[0] = l->in[0];
 		g->in[1] = l->in[1];
 		g->in[2] = l->in[2];
 		g->in[3] = tmp;
-		memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
-		p->nops--;
+		drop_op(p, i);
 		n++;
 	}
 	return n;
@@ -123,8 +136,7 @@ static int fuse_residual_ln(IR *ir, Program *p)
 				o->in[4] = a->in[3];
 			}
 		}
-		memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
-		p->nops--;
+		drop_op(p, i);
 		i--;
 		n++;
 	}
@@ -150,19 +162,13 @@ static int fuse_ln_linear(IR *ir, Program *p)
 					only = false;
 		if (!only)
 			continue;
-		Tensor *tmp = arena_alloc(sizeof *tmp);
-		*tmp = *xn;
-		tmp->name = arena_printf("%s_pair", xn->name);
-		tmp->rows = 2;
-		tmp->first = tmp->last = -1;
-		ir_add_tensor(ir, tmp);
+		Tensor *tmp = pair_scratch(ir, xn);
 		l->kind = OP_LN_LINEAR;
 		l->in[0] = a->in[0];
 		l->in[3] = a->in[1];
 		l->in[4] = a->in[2];
 		l->in[5] = tmp;
-		memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
-		p->nops--;
+		drop_op(p, i);
 		n++;
 	}
 	return n;
