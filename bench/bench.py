@@ -103,7 +103,7 @@ def bench_torch(base):
 
 def icount(base, target, flags, tag):
     """Instructions for the encoder (T tokens) and T decoder steps in QEMU."""
-    d = base + "-" + target + tag
+    d = os.path.join(B, os.path.basename(base) + "-" + target + tag)
     os.makedirs(d, exist_ok=True)
     run([LTCC, base + ".ltd", "-t", target, "--no-fit-check", "-o", os.path.join(d, "b.c"), "--prefix", "b"] + flags)
     out = run(["sh", os.path.join(ROOT, "regress", "qemu", "run-target.sh"), "--icount", target, d,
@@ -143,12 +143,17 @@ def main():
             cfg["name"], c["encoder_s"] * 1e3, p["encoder_s"] * 1e3, c["step_s"] * 1e3, p["step_s"] * 1e3))
     mem = [report(os.path.join(ROOT, "models", m + ".ltd")) for m in ("wmt", "iwslt", "lm", "mixed")]
     m4 = []
-    base = os.path.join(B, "wmt200")
-    rep = report(base + ".ltd")
-    for label, flags in PASSES:
+    # wmt200 for the passes it has; iwslt (lightweight conv) and mixed
+    # (pre-norm) for the two that only apply there
+    runs = [(os.path.join(B, "wmt200"), "wmt200", label, flags) for label, flags in PASSES]
+    for name, label, flags in (("iwslt", "all passes on", []), ("iwslt", "--no-fold-softmax", ["--no-fold-softmax"]),
+                               ("mixed", "all passes on", []), ("mixed", "--no-fuse-ln-linear", ["--no-fuse-ln-linear"])):
+        runs.append((os.path.join(ROOT, "models", name), name, label, flags))
+    for base, name, label, flags in runs:
+        rep = report(base + ".ltd")
         ic = icount(base, "cortex-m4", flags, "-" + str(len(m4)))
-        m4.append((label, ic, rep))
-        print("cortex-m4 %s: encoder %d insns, step %d insns" % (label, ic["encoder_insns"], ic["steps_insns"] // ic["steps"]))
+        m4.append((name, label, ic, rep))
+        print("cortex-m4 %s %s: encoder %d insns, step %d insns" % (name, label, ic["encoder_insns"], ic["steps_insns"] // ic["steps"]))
     write_doc(peak, rows, mem, m4)
 
 
@@ -187,17 +192,21 @@ def write_doc(peak, rows, mem, m4):
             r["model"], r["arena_bytes"], r["arena_lower_bound_bytes"], r["arena_naive_bytes"],
             r["arena_naive_bytes"] / r["arena_bytes"], r["state_bytes"], r["weight_bytes"]))
     L += ["", "## Cortex-M4: instructions per multiply-add", "",
-          "wmt200 compiled with `-t cortex-m4 --no-fit-check` (its weights live in the mps2-an386's PSRAM),",
-          "run in QEMU with `-icount shift=0`, where SysTick counts instructions (resolution 40), the same",
-          "in every run (`bench/icount_main.c`, `regress/qemu/run-target.sh --icount`). MACs from `--report`.", "",
-          "| build | encoder, %d tokens | instructions / MAC | decoder step (mean of %d) | instructions / MAC |" % (T, T),
-          "|---|---|---|---|---|"]
-    for label, ic, rep in m4:
-        enc_macs = rep["macs_encoder"] / rep["report_length"] * T
-        step = ic["steps_insns"] / ic["steps"]
-        L.append("| %s | %d | %.2f | %.0f | %.2f |" % (label, ic["encoder_insns"], ic["encoder_insns"] / enc_macs,
-                                                      step, step / rep["macs_decoder_step"]))
-    L += ["", "The decoder-step MAC count is taken at %d keys, the middle of the run of steps only roughly," % T,
+          "Compiled with `-t cortex-m4 --no-fit-check` (weights in the mps2-an386's PSRAM), run in QEMU",
+          "with `-icount shift=0`, where SysTick counts instructions (resolution 40), the same in every run",
+          "(`bench/icount_main.c`, `regress/qemu/run-target.sh --icount`); MACs from `--report`. Each pass",
+          "is switched off on a model where it applies: wmt200 (post-norm, dynamic conv), iwslt (lightweight",
+          "conv), mixed (pre-norm; its maximum length is 16, so 16 tokens and steps).", "",
+          "| model | build | tokens | encoder | instructions / MAC | decoder step (mean) | instructions / MAC |",
+          "|---|---|---|---|---|---|---|"]
+    for name, label, ic, rep in m4:
+        n = ic["steps"]
+        enc_macs = rep["macs_encoder"] / rep["report_length"] * n
+        step = ic["steps_insns"] / n
+        L.append("| %s | %s | %d | %d | %.2f | %.0f | %.2f |" % (name, label, n, ic["encoder_insns"],
+                                                                 ic["encoder_insns"] / enc_macs, step,
+                                                                 step / rep["macs_decoder_step"]))
+    L += ["", "The decoder-step MAC count is taken at %d keys (the report's length), not at each step's own," % T,
           "so its instructions / MAC is approximate; the encoder's is exact.", ""]
     L += ["", "## Commands", "", "```", "make bench            # = bench/bench.py: all of the above",
           "build/ltcc MODEL.ltd --report-json FILE   # the memory figures", "```", ""]

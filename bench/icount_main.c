@@ -6,7 +6,10 @@
 #include "b.h"
 #include "rt.h"
 
-#define T 30
+/* the paper's length 30, or the model's maximum if that is shorter */
+#define T30 30
+#define MIN2(a, b) ((a) < (b) ? (a) : (b))
+#define T MIN2(T30, MIN2(B_MAX_SOURCE, B_MAX_TARGET))
 
 int main(void)
 {
