@@ -59,6 +59,11 @@ def split_entries(entries):
     return [entries[i] for i in order[n_held:]], [entries[i] for i in order[:n_held]]
 
 
+def heldout_sha(held):
+    """Identifies the held-out set: file, index and text of every entry."""
+    return tt.sha(["%s:%d:%s" % e for e in held])
+
+
 def windows(text, T):
     """[(input ids, target ids)] of one entry, as the module docstring says."""
     ids = dfo.encode(text)
@@ -129,7 +134,7 @@ def main(argv):
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--max-tokens", type=int, default=4096)
     ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--dropout", type=float, default=0.05)
+    ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(TOOLS), "models"))
     ap.add_argument("--quick", action="store_true", help="a few steps, for testing the script")
     args = ap.parse_args(argv[1:])
@@ -141,7 +146,7 @@ def main(argv):
     T = cfg["max_target"]
     entries = dfo.load_entries()
     train, held = split_entries(entries)
-    held_sha = tt.sha(["%s:%d" % (f, k) for f, k, _ in held])
+    held_sha = heldout_sha(held)
     tw = [w for _, _, t in train for w in windows(t, T)]
     hw = [w for _, _, t in held for w in windows(t, T)]
     print("data: %d entries; train %d entries (%d windows, %d chars), held-out %d entries (%d predictions, sha %s)" % (

@@ -419,6 +419,10 @@ def split_pairs(pairs):
     return train, held
 
 
+def heldout_sha(held):
+    return sha(["%s\t%s" % p for p in held])
+
+
 def edit_distance(a, b):
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -481,7 +485,7 @@ def evaluate(model, data, bs=250):
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--max-tokens", type=int, default=1500)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--dropout", type=float, default=0.1)
@@ -496,7 +500,7 @@ def main(argv):
     pairs = data_dedict.load_pairs()
     train, held = split_pairs(pairs)
     print("data: %d pairs, train %d, held-out %d (sha %s)" % (len(pairs), len(train), len(held),
-                                                             sha(["%s\t%s" % p for p in held])), flush=True)
+                                                             heldout_sha(held)), flush=True)
     cfg = dedict_config()
     model = BModel(cfg, args.dropout)
     n_par = sum(p.numel() for p in model.parameters())
@@ -550,7 +554,7 @@ def main(argv):
     meta = {"format": "pt", "model": "dedict", "config": json.dumps(cfg, separators=(",", ":")),
             "src_alphabet": SRC_ALPHABET, "tgt_alphabet": TGT_ALPHABET,
             "data": "dict-freedict-deu-eng via tools/data_dedict.py", "split_seed": str(SEED),
-            "heldout": str(len(held)), "heldout_sha": sha(["%s\t%s" % p for p in held]),
+            "heldout": str(len(held)), "heldout_sha": heldout_sha(held),
             "heldout_exact": "%.4f" % ex, "heldout_cer": "%.4f" % cer, "train_seconds": "%.0f" % train_time}
     st.save(wpath, model.export(), meta)
     worst = check_against_reference(cfg, model, wpath,
