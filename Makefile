@@ -45,7 +45,7 @@ install: $(B)/ltcc
 	install -m 755 $(B)/ltcc $(DESTDIR)$(PREFIX)/bin/ltcc
 
 clean:
-	rm -rf $(B) regress/golden models/*.safetensors models/*.json
+	rm -rf $(B) regress/golden $(MODELS:%=models/%.safetensors) $(MODELS:%=models/%.json)
 
 .PHONY: all install clean
 
@@ -77,15 +77,18 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/import/run.sh
 	sh regress/run.sh
 	sh regress/targets.sh
+	LTCC=$(B)/ltcc B=$(B)/real sh regress/real/run.sh
 
+# the two trained models (models/README.md) compiled and linked into one
+# program: a few German words translated, a line of text generated
 demo: deps
-	$(MAKE) all models/wmt.safetensors models/lm.safetensors
+	$(MAKE) all
 	@mkdir -p $(B)/demo
-	$(B)/ltcc models/wmt.ltd -t generic -o $(B)/demo/wmt.c
-	$(B)/ltcc models/lm.ltd -t generic -o $(B)/demo/lm.c
+	$(B)/ltcc models/dedict.ltd -t generic -o $(B)/demo/dedict.c
+	$(B)/ltcc models/fortune.ltd -t generic -o $(B)/demo/fortune.c
 	$(CC) -std=c99 -O2 -Wall -Wextra -pedantic -I$(B)/demo -o $(B)/demo/demo \
-		tools/demo.c $(B)/demo/wmt.c $(B)/demo/lm.c -lm
-	@echo "--- running build/demo/demo ---"
+		tools/demo.c $(B)/demo/dedict.c $(B)/demo/fortune.c -lm
+	@echo "--- running $(B)/demo/demo ---"
 	@$(B)/demo/demo
 
 # measurements -> docs/benchmarks.md (a few minutes)

@@ -82,7 +82,7 @@ fi
 d=$B/demo
 mkdir -p "$d"
 if "$LTCC" "$M/dedict.ltd" -o "$d/dedict.c" && "$LTCC" "$M/fortune.ltd" -o "$d/fortune.c" \
-   && $CC $CFLAGS_DRV -I"$d" -o "$d/demo" $R/demo.c "$d/dedict.c" "$d/fortune.c" -lm; then
+   && $CC $CFLAGS_DRV -I"$d" -o "$d/demo" tools/demo.c "$d/dedict.c" "$d/fortune.c" -lm; then
 	"$d/demo" --vocab > "$d/vocab.c.txt"
 	{ "$PY" $R/ref.py vocab dedict && "$PY" $R/ref.py vocab fortune; } > "$d/vocab.py.txt"
 	if cmp -s "$d/vocab.c.txt" "$d/vocab.py.txt"; then
