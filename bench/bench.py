@@ -28,6 +28,7 @@ LTCC = os.path.join(ROOT, "build", "ltcc")
 T = 30
 QUICK = "--quick" in sys.argv
 REPS = 5 if QUICK else 20
+ROUNDS = 3 if QUICK else 9
 
 
 def wmt_shape(name, dim, vocab=288):
@@ -72,13 +73,28 @@ def make_model(cfg):
     return base
 
 
-def bench_c(base, step_bytes):
-    d = base + "-avx2"
+def build_c(base, flags=(), tag=""):
+    d = base + "-avx2" + tag
     os.makedirs(d, exist_ok=True)
-    run([LTCC, base + ".ltd", "-t", "x86-avx2", "-o", os.path.join(d, "b.c"), "--prefix", "b"])
+    run([LTCC, base + ".ltd", "-t", "x86-avx2", "-o", os.path.join(d, "b.c"), "--prefix", "b"] + list(flags))
     run(["cc", "-std=c99", "-O2", "-Wall", "-Werror", "-mavx2", "-mfma", "-I", d, "-o", os.path.join(d, "bench"),
          os.path.join(d, "b.c"), os.path.join(ROOT, "bench", "bench_main.c"), "-lm"])
-    return json.loads(run([os.path.join(d, "bench"), str(T), str(REPS), str(step_bytes)]))
+    return os.path.join(d, "bench")
+
+
+def bench_c(base, step_bytes):
+    return json.loads(run([build_c(base), str(T), str(REPS), str(step_bytes)]))
+
+
+def bench_interleaved(binaries, step_bytes, rounds=ROUNDS):
+    """Several builds timed in turn, round after round, so that a change in
+    the machine's load falls on all of them alike; per build, the median of
+    its rounds' medians."""
+    got = [[] for _ in binaries]
+    for _ in range(rounds):
+        for i, b in enumerate(binaries):
+            got[i].append(json.loads(run([b, str(T), str(max(REPS // 4, 3)), str(step_bytes)])))
+    return [{k: statistics.median(g[k] for g in runs) for k in ("encoder_s", "step_s")} for runs in got]
 
 
 def bench_torch(base):
@@ -112,15 +128,16 @@ def icount(base, target, flags, tag):
     return json.loads(line)
 
 
-# each fusion pass off in turn, to see what it buys
-PASSES = [("all passes on", []), ("--no-fuse-glu", ["--no-fuse-glu"]),
-          ("--no-fuse-residual-ln", ["--no-fuse-residual-ln"]),
-          ("--no-fold-q-scale", ["--no-fold-q-scale"])]
+# each pass that applies to the WMT layout (post-norm, dynamic conv with
+# GLU) off in turn, then all of them, to see what each buys
+WMT_PASSES = ["--no-zero-copy", "--no-stream-attention", "--no-fuse-dyn-taps", "--no-fuse-glu",
+              "--no-fuse-residual-ln", "--no-fold-q-scale"]
+PASSES = [("all passes on", [])] + [(p, [p]) for p in WMT_PASSES] + [("all of these off", WMT_PASSES)]
 
 
-def report(model_ltd):
+def report(model_ltd, flags=()):
     out = os.path.join(B, os.path.basename(model_ltd) + ".report.json")
-    run([LTCC, model_ltd, "--report-json", out])
+    run([LTCC, model_ltd, "--report-json", out] + list(flags))
     with open(out) as f:
         return json.load(f)
 
@@ -141,7 +158,16 @@ def main():
         rows.append((cfg["name"], cfg["dim"], rep, c, p, enc_macs, step_macs))
         print("%s: encoder %.3f ms (torch %.3f ms), step %.3f ms (torch %.3f ms)" % (
             cfg["name"], c["encoder_s"] * 1e3, p["encoder_s"] * 1e3, c["step_s"] * 1e3, p["step_s"] * 1e3))
-    mem = [report(os.path.join(ROOT, "models", m + ".ltd")) for m in ("wmt", "iwslt", "lm", "mixed")]
+    # what each pass buys on x86, wmt200, in the same run
+    base = os.path.join(B, "wmt200")
+    reps = [report(base + ".ltd", flags) for label, flags in PASSES]
+    bins = [build_c(base, flags, "-p%d" % i) for i, (label, flags) in enumerate(PASSES)]
+    times = bench_interleaved(bins, reps[0]["weight_bytes_decoder_step"])
+    x86p = list(zip([label for label, flags in PASSES], times, reps))
+    for label, c, rep in x86p:
+        print("x86 wmt200 %s: encoder %.3f ms, step %.3f ms, arena %d B" % (
+            label, c["encoder_s"] * 1e3, c["step_s"] * 1e3, rep["arena_bytes"]))
+    mem = [report(os.path.join(ROOT, "models", m + ".ltd")) for m in ("wmt", "iwslt", "lm", "mixed", "dedict", "fortune")]
     m4 = []
     # wmt200 for the passes it has; iwslt (lightweight conv) and mixed
     # (pre-norm) for the two that only apply there
@@ -150,14 +176,14 @@ def main():
                                ("mixed", "all passes on", []), ("mixed", "--no-fuse-ln-linear", ["--no-fuse-ln-linear"])):
         runs.append((os.path.join(ROOT, "models", name), name, label, flags))
     for base, name, label, flags in runs:
-        rep = report(base + ".ltd")
+        rep = report(base + ".ltd", flags)
         ic = icount(base, "cortex-m4", flags, "-" + str(len(m4)))
         m4.append((name, label, ic, rep))
         print("cortex-m4 %s %s: encoder %d insns, step %d insns" % (name, label, ic["encoder_insns"], ic["steps_insns"] // ic["steps"]))
-    write_doc(peak, rows, mem, m4)
+    write_doc(peak, rows, x86p, mem, m4)
 
 
-def write_doc(peak, rows, mem, m4):
+def write_doc(peak, rows, x86p, mem, m4):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     L = ["# Benchmarks", "",
          "Written by `make bench` (`bench/bench.py`); every figure below comes from one run of it.",
@@ -184,6 +210,21 @@ def write_doc(peak, rows, mem, m4):
     L += ["", "A decoder step reads each of its weights once (the decoder's layers, one embedding row, the",
           "output matrix), so one streaming read of that many bytes is a floor for it; `step / read` near 1",
           "means the step is bound by memory, not arithmetic.", "",
+          "## What each pass buys (x86-avx2, wmt200)", "",
+          "Each pass that applies to the WMT layout switched off in turn, then all of them. The builds",
+          "are timed in turn, %d rounds of %d runs each, so load changes fall on all alike; each figure is" % (ROUNDS, max(REPS // 4, 3)),
+          "the median of its rounds' medians. Arena: the planned scratch (`--report-json`, `arena_bytes`).", "",
+          "| build | encoder | vs all on | step | vs all on | arena |",
+          "|---|---|---|---|---|---|"]
+    e0, s0 = x86p[0][1]["encoder_s"], x86p[0][1]["step_s"]
+    for label, c, rep in x86p:
+        L.append("| %s | %.3f ms | %.2fx | %.4f ms | %.2fx | %d B |" % (
+            label, c["encoder_s"] * 1e3, c["encoder_s"] / e0, c["step_s"] * 1e3, c["step_s"] / s0, rep["arena_bytes"]))
+    L += ["", "What the passes remove: `--no-zero-copy` copies each branch's channel slice out and its",
+          "result back (split and concat); `--no-stream-attention` stores the (heads, T, T) score map;",
+          "`--no-fuse-dyn-taps` stores every step's dynamic-conv taps (T, H*K); `--no-fuse-glu` stores",
+          "linear1's (T, 2w) output; `--no-fuse-residual-ln` stores each block's output and adds and",
+          "normalises in a second pass; `--no-fold-q-scale` scales q at run time.", "",
           "## Memory plan", "",
           "| model | arena | lower bound | naive (every activation of the unfused program its own buffer) | naive / arena | state | weights |",
           "|---|---|---|---|---|---|---|"]
@@ -197,15 +238,15 @@ def write_doc(peak, rows, mem, m4):
           "(`bench/icount_main.c`, `regress/qemu/run-target.sh --icount`); MACs from `--report`. Each pass",
           "is switched off on a model where it applies: wmt200 (post-norm, dynamic conv), iwslt (lightweight",
           "conv), mixed (pre-norm; its maximum length is 16, so 16 tokens and steps).", "",
-          "| model | build | tokens | encoder | instructions / MAC | decoder step (mean) | instructions / MAC |",
-          "|---|---|---|---|---|---|---|"]
+          "| model | build | tokens | encoder | instructions / MAC | decoder step (mean) | instructions / MAC | arena |",
+          "|---|---|---|---|---|---|---|---|"]
     for name, label, ic, rep in m4:
         n = ic["steps"]
         enc_macs = rep["macs_encoder"] / rep["report_length"] * n
         step = ic["steps_insns"] / n
-        L.append("| %s | %s | %d | %d | %.2f | %.0f | %.2f |" % (name, label, n, ic["encoder_insns"],
-                                                                 ic["encoder_insns"] / enc_macs, step,
-                                                                 step / rep["macs_decoder_step"]))
+        L.append("| %s | %s | %d | %d | %.2f | %.0f | %.2f | %d B |" % (
+            name, label, n, ic["encoder_insns"], ic["encoder_insns"] / enc_macs, step,
+            step / rep["macs_decoder_step"], rep["arena_bytes"]))
     L += ["", "The decoder-step MAC count is taken at %d keys (the report's length), not at each step's own," % T,
           "so its instructions / MAC is approximate; the encoder's is exact.", ""]
     L += ["", "## Commands", "", "```", "make bench            # = bench/bench.py: all of the above",

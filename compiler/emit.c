@@ -115,15 +115,16 @@ static void need_op(const Op *o, Chunk *c, int n, bool *used)
 	case OP_LINEAR_GLU: need("k_linear_glu", c, n, used); break;
 	case OP_LINEAR_ACC_LN: need("k_linear_ln", c, n, used); break;
 	case OP_LN_LINEAR: need("k_ln_linear", c, n, used); break;
-	case OP_ATTN: need("k_attention", c, n, used); break;
+	case OP_ATTN: need(o->in[3] ? "k_attention_map" : "k_attention", c, n, used); break;
 	case OP_CONV_LIGHT:
 	case OP_CONV_DYN:
 		if (!o->step) {
-			need(o->kind == OP_CONV_DYN ? "k_conv_dyn" : "k_conv_light", c, n, used);
+			need(o->kind == OP_CONV_LIGHT ? "k_conv_light" : o->taps_in ? "k_conv_dyn_taps" : "k_conv_dyn",
+			     c, n, used);
 			break;
 		}
 		need(o->in[2] ? "k_conv_step" : "k_conv_row", c, n, used);
-		if (o->kind == OP_CONV_DYN)
+		if (o->kind == OP_CONV_DYN && !o->taps_in)
 			need("k_linear", c, n, used);
 		if (o->weight_softmax)
 			need("k_softmax", c, n, used);
@@ -132,7 +133,8 @@ static void need_op(const Op *o, Chunk *c, int n, bool *used)
 	case OP_ADD_LN: need("k_add_layernorm", c, n, used); break;
 	case OP_LN: need(o->out == o->in[0] ? "k_add_layernorm" : "k_layernorm", c, n, used); break;
 	case OP_EMBED: need("k_embed", c, n, used); break;
-	case OP_ADD: case OP_COUNT: break;
+	case OP_COPY: case OP_ADD: need("k_copy", c, n, used); break;
+	case OP_COUNT: break;
 	}
 }
 
@@ -314,10 +316,16 @@ static void emit_op(Emit *e, const Op *o)
 			ref(o->out, false), o->out->stride, ref(o->in[3], false));
 		break;
 	case OP_ATTN:
-		fprintf(f, "\tk_attention(%s, %s, %d, %d, %s, %d, %s, %d, %s, %d, %s, %d);\n", rows,
+		fprintf(f, "\t%s(%s, %s, %d, %d, %s, %d, %s, %d, %s, %d, %s, %d%s%s);\n",
+			o->in[3] ? "k_attention_map" : "k_attention", rows,
 			rows_expr(o->krows), o->heads, x->cols / o->heads, ref(x, false), x->stride,
 			ref(o->in[1], false), o->in[1]->stride, ref(o->in[2], false), o->in[2]->stride,
-			ref(o->out, false), o->out->stride);
+			ref(o->out, false), o->out->stride, o->in[3] ? ", " : "", o->in[3] ? ref(o->in[3], false) : "");
+		break;
+	case OP_COPY:
+	case OP_ADD:
+		fprintf(f, "\tk_copy(%s, %d, %s, %d, %s, %d, %d);\n", rows, x->cols, ref(x, false), x->stride,
+			ref(o->out, false), o->out->stride, o->kind == OP_ADD);
 		break;
 	case OP_CONV_LIGHT:
 	case OP_CONV_DYN: {
@@ -328,11 +336,11 @@ static void emit_op(Emit *e, const Op *o)
 			const char *taps = ref(o->in[1], false);
 			if (dyn || o->weight_softmax) {
 				taps = ref(o->in[3], false);
-				if (dyn)
+				if (dyn && !o->taps_in)  /* else an earlier LINEAR wrote them */
 					fprintf(f, "\tk_linear(1, %d, %d, %s, %d, %s, 0, %s, %d, 1.0f, 0, 0);\n", w,
 						o->heads * o->kernel, ref(x, false), x->stride, ref(o->in[1], false), taps,
 						o->heads * o->kernel);
-				else
+				else if (!dyn)
 					fprintf(f, "\tmemcpy(%s, %s, sizeof(float) * %d);\n", taps, ref(o->in[1], false),
 						o->heads * o->kernel);
 				if (o->weight_softmax)
@@ -345,11 +353,15 @@ static void emit_op(Emit *e, const Op *o)
 			else  /* K = 1: no history */
 				fprintf(f, "\tk_conv_row(0, 1, %d, %d, 1, 0, %s, %d, %s, %s);\n", w, o->heads,
 					ref(x, false), x->stride, taps, ref(o->out, false));
+		} else if (o->taps_in) {
+			fprintf(f, "\tk_conv_dyn_taps(%s, %d, %d, %d, %d, %s, %d, %s, %s, %d, %d);\n", rows, w, o->heads,
+				o->kernel, o->pad, ref(x, false), x->stride, ref(o->in[3], false), ref(o->out, false),
+				o->out->stride, o->weight_softmax);
 		} else {
 			fprintf(f, "\t%s(%s, %d, %d, %d, %d, %s, %d, %s, %s, %d, %s, %d);\n",
-				dyn ? "k_conv_dyn" : "k_conv_light", rows, w, o->heads, o->kernel, o->pad,
-				ref(x, false), x->stride, ref(o->in[1], false), ref(o->out, false), o->out->stride,
-				ref(o->in[3], false), o->weight_softmax);
+				dyn ? "k_conv_dyn" : "k_conv_light", rows, w, o->heads,
+				o->kernel, o->pad, ref(x, false), x->stride, ref(o->in[1], false), ref(o->out, false),
+				o->out->stride, ref(o->in[3], false), o->weight_softmax);
 		}
 		break;
 	}
@@ -371,7 +383,6 @@ static void emit_op(Emit *e, const Op *o)
 		fprintf(f, "\tk_layernorm(%s, %d, %s, %d, %s, %d, %s, %s);\n", rows, x->cols, ref(x, false),
 			x->stride, ref(o->out, false), o->out->stride, ref(o->in[1], false), ref(o->in[2], false));
 		break;
-	case OP_ADD:
 	case OP_EMBED:
 	case OP_LOGITS:
 	case OP_COUNT:

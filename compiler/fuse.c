@@ -40,23 +40,180 @@ static void fold_light_softmax(Op *o)
 	o->weight_softmax = false;
 }
 
-/* A two-row scratch shaped like `like`, for ops that work a pair of rows
- * at a time. */
-static Tensor *pair_scratch(IR *ir, const Tensor *like)
+/* A scratch of `rows` rows shaped like `like`, for ops that work one row
+ * or a pair of rows at a time. */
+static Tensor *row_scratch(IR *ir, const Tensor *like, int rows, const char *suffix)
 {
 	Tensor *t = arena_alloc(sizeof *t);
 	*t = *like;
-	t->name = arena_printf("%s_pair", like->name);
-	t->rows = 2;
+	t->name = arena_printf("%s_%s", like->name, suffix);
+	t->rows = rows;
 	t->first = t->last = -1;
 	ir_add_tensor(ir, t);
 	return t;
 }
 
+static Tensor *pair_scratch(IR *ir, const Tensor *like) { return row_scratch(ir, like, 2, "pair"); }
+
 static void drop_op(Program *p, int i)
 {
 	memmove(&p->ops[i], &p->ops[i + 1], sizeof(Op *) * (size_t)(p->nops - i - 1));
 	p->nops--;
+}
+
+static Tensor *root_of(Tensor *t) { return t && t->base ? t->base : t; }
+
+static bool op_reads(const Op *o, const Tensor *buf)
+{
+	for (int k = 0; k < OP_MAX_IN; k++)
+		if (root_of(o->in[k]) == buf)
+			return true;
+	return false;
+}
+
+static bool op_writes(const Op *o, const Tensor *buf) { return o->out && root_of(o->out) == buf; }
+
+/* Whether any view of `t` exists: then its uses cannot be found by
+ * comparing pointers, and a pass leaves it alone. */
+static bool has_views(const IR *ir, const Tensor *t)
+{
+	for (int i = 0; i < ir->ntensors; i++)
+		if (ir->tensors[i]->base == t)
+			return true;
+	return false;
+}
+
+/* Split: COPY of a column slice into a buffer of its own, which only
+ * reads follow, while the slice's buffer is not written: the readers read
+ * the slice in place. */
+static bool drop_split_copy(IR *ir, Program *p, int i)
+{
+	Op *c = p->ops[i];
+	Tensor *d = c->out, *src = c->in[0], *sb = root_of(src);
+	if (d->base || has_views(ir, d))
+		return false;
+	int last = i;
+	for (int j = 0; j < p->nops; j++) {
+		if (j != i && op_writes(p->ops[j], d))
+			return false;
+		if (op_reads(p->ops[j], d))
+			last = j;
+	}
+	for (int j = i + 1; j <= last; j++)
+		if (op_writes(p->ops[j], sb))
+			return false;
+	for (int j = i + 1; j <= last; j++)
+		for (int k = 0; k < OP_MAX_IN; k++)
+			if (p->ops[j]->in[k] == d)
+				p->ops[j]->in[k] = src;
+	drop_op(p, i);
+	return true;
+}
+
+/* Concat: COPY (or ADD) of a buffer that one linear wrote and nothing
+ * else reads into a column slice: the linear writes (or adds into) the
+ * slice itself, provided nothing touches the slice's buffer in between. */
+static bool drop_concat_copy(IR *ir, Program *p, int i)
+{
+	Op *c = p->ops[i];
+	Tensor *s = c->in[0], *db = root_of(c->out);
+	if (s->base || has_views(ir, s))
+		return false;
+	int prod = -1;
+	for (int j = 0; j < p->nops; j++) {
+		if (j != i && op_reads(p->ops[j], s))
+			return false;
+		if (op_writes(p->ops[j], s)) {
+			if (prod >= 0 || j > i)
+				return false;
+			prod = j;
+		}
+	}
+	if (prod < 0)
+		return false;
+	Op *l = p->ops[prod];
+	if (l->kind != OP_LINEAR || l->act != ACT_NONE || l->scale != 1.0f || l->out_at_pos)
+		return false;
+	for (int j = prod + 1; j < i; j++)
+		if (op_reads(p->ops[j], db) || op_writes(p->ops[j], db))
+			return false;
+	l->out = c->out;
+	l->kind = c->kind == OP_ADD ? OP_LINEAR_ACC : OP_LINEAR;
+	drop_op(p, i);
+	return true;
+}
+
+/* LSRA's channel split and concat cost nothing: each branch reads its
+ * slice of the layer input and writes its slice of the output in place. */
+static int fuse_zero_copy(IR *ir, Program *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nops; i++) {
+		Op *o = p->ops[i];
+		if (o->kind != OP_COPY && o->kind != OP_ADD)
+			continue;
+		bool gone = o->in[0]->base ? o->kind == OP_COPY && drop_split_copy(ir, p, i)
+					   : drop_concat_copy(ir, p, i);
+		if (gone) {
+			n++;
+			i--;
+		}
+	}
+	return n;
+}
+
+/* Attention one query row at a time with a running maximum and sum (the
+ * kernel's online softmax): the heads x rows x keys score map goes. */
+static int fuse_stream_attn(Program *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nops; i++)
+		if (p->ops[i]->kind == OP_ATTN && p->ops[i]->in[3]) {
+			p->ops[i]->in[3] = NULL;
+			n++;
+		}
+	return n;
+}
+
+/* Dynamic conv: the LINEAR that made every row's taps g Ww^T, read only
+ * by the conv, moves into the conv, which computes one row's taps at a
+ * time into a (1, H*K) scratch: the (n, H*K) buffer goes. */
+static int fuse_dyn_taps(IR *ir, Program *p)
+{
+	int n = 0;
+	for (int i = 0; i < p->nops; i++) {
+		Op *c = p->ops[i];
+		if (c->kind != OP_CONV_DYN || !c->taps_in)
+			continue;
+		Tensor *taps = c->in[3];
+		int prod = -1;
+		bool ok = !taps->base && !has_views(ir, taps);
+		for (int j = 0; j < p->nops && ok; j++) {
+			if (j != i && op_reads(p->ops[j], taps))
+				ok = false;
+			if (op_writes(p->ops[j], taps)) {
+				ok = prod < 0 && j < i;
+				prod = j;
+			}
+		}
+		if (!ok || prod < 0)
+			continue;
+		Op *l = p->ops[prod];
+		if (l->kind != OP_LINEAR || l->in[0] != c->in[0] || l->in[2] || l->act != ACT_NONE || l->scale != 1.0f)
+			continue;
+		for (int j = prod + 1; j < i; j++)  /* g must be unchanged until the conv */
+			if (op_writes(p->ops[j], root_of(c->in[0])))
+				ok = false;
+		if (!ok)
+			continue;
+		c->in[1] = l->in[1];
+		c->in[3] = row_scratch(ir, taps, 1, "row");
+		c->taps_in = false;
+		drop_op(p, prod);
+		i--;
+		n++;
+	}
+	return n;
 }
 
 /* linear1 (x -> u, 2w wide) followed by GLU (u -> g) becomes one op that
@@ -83,8 +240,6 @@ static int fuse_linear_glu(IR *ir, Program *p)
 	}
 	return n;
 }
-
-static Tensor *root_of(Tensor *t) { return t && t->base ? t->base : t; }
 
 /* Post-norm: the producers of y (a layer's branch outputs, or fc2) write
  * into y, then x = LN(x + y). Instead they add straight into x's columns
@@ -176,6 +331,12 @@ static int fuse_ln_linear(IR *ir, Program *p)
 
 static void fuse_one(IR *ir, Program *p, const FuseOpts *f)
 {
+	if (f->zero_copy)
+		fuse_zero_copy(ir, p);
+	if (f->stream_attn)
+		fuse_stream_attn(p);
+	if (f->dyn_taps_row)
+		fuse_dyn_taps(ir, p);
 	if (f->ln_linear)
 		fuse_ln_linear(ir, p);
 	if (f->residual_ln)

@@ -4,9 +4,14 @@
  *
  * Requires: a Model from check_model and its WeightFile. Guarantees: every
  * parameter is bound to a weight tensor of the right shape (errors name the
- * tensor and the .ltd statement that needs it), every activation has a
- * shape, and branch outputs are column views of one buffer, so LSRA's split
- * and concat are free. */
+ * tensor and the .ltd statement that needs it) and every activation has a
+ * shape.
+ *
+ * The lowering is the plain one, what a framework would run: each branch
+ * copies its channel slice out and its result back (split and concat),
+ * attention stores its score map, dynamic conv stores every row's taps.
+ * fuse.c removes each of these, one pass apiece, so that each can be
+ * switched off and measured. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +261,8 @@ static void attention(Lower *L, Mode mode, const char *nm, Tensor *in, int w, in
 	o->in[0] = q;
 	o->in[1] = k;
 	o->in[2] = v;
+	/* the score map, heads x rows x keys: the streaming pass drops it */
+	o->in[3] = act(L, arena_printf("%s_scores", nm), heads * r, krows == RW_POS1 ? m->max_target : m->max_source);
 	o->heads = heads;
 	o->krows = krows;
 	linear(L, rows, a, arena_printf("%sout_proj.", pfx), w, y, acc, false);
@@ -283,11 +290,18 @@ static void conv_branch(Lower *L, Mode mode, const char *nm, Tensor *in, const B
 	if (b->kind == BR_LIGHT) {
 		c = op(L, OP_CONV_LIGHT, rows, o_);
 		c->in[1] = weight_own(L, arena_printf("%sweight", pfx), H, K, true);
+		c->in[3] = act(L, arena_printf("%s_taps", nm), 1, H * K);  /* run-time softmax */
 	} else {
+		/* every row's taps, g Ww^T (no bias), into an (r, H*K) buffer */
+		Tensor *taps = act(L, arena_printf("%s_taps", nm), r, H * K);
+		Op *tl = op(L, OP_LINEAR, rows, taps);
+		tl->in[0] = g;
+		tl->in[1] = weight(L, arena_printf("%sweight_linear.weight", pfx), H * K, w);
+		tl->scale = 1.0f;
 		c = op(L, OP_CONV_DYN, rows, o_);
-		c->in[1] = weight(L, arena_printf("%sweight_linear.weight", pfx), H * K, w);
+		c->in[3] = taps;
+		c->taps_in = true;
 	}
-	c->in[3] = act(L, arena_printf("%s_taps", nm), 1, H * K);
 	c->in[0] = g;
 	c->in[2] = hist;
 	c->heads = H;
@@ -352,18 +366,29 @@ static void layer(Lower *L, Mode mode, const Stack *s, int li, Tensor *x, bool i
 		const char *pfx = arena_printf("%s%s", lp, br->prefix);
 		Tensor *bin = view(L, in, br->c0, br->width);
 		Tensor *bout = view(L, y, br->c0, br->width);
-		if (br->kind == BR_ATTN) {
+		Tensor *slice = bout;
+		bool split = bin != in;   /* a plain layer has one branch over all D */
+		if (br->kind == BR_ATTN)
 			set_block(L, arena_printf("%s%d_attn%d", ln_, li, b),
 				  arena_printf("%s attention, %d heads, channels [%d, %d)", ly->plain ? "self" : "branch",
 					       br->heads, br->c0, br->c0 + br->width), br->loc);
-			attention(L, mode, nm, bin, br->width, br->heads, pfx, bout, pre, NULL, NULL, RW_N);
-		} else {
+		else
 			set_block(L, arena_printf("%s%d_conv%d", ln_, li, b),
 				  arena_printf("%s conv K=%d%s, %d heads, channels [%d, %d)",
 					       br->kind == BR_DYN ? "dynamic" : "lightweight", br->kernel,
 					       br->glu ? " with GLU" : "", br->heads, br->c0, br->c0 + br->width), br->loc);
-			conv_branch(L, mode, nm, bin, br, pfx, bout, pre, s->weight_softmax);
+		if (split) {  /* the branch's own copy of its slice, and its own output */
+			Tensor *src = bin;
+			bin = act(L, arena_printf("%s_in", nm), r, br->width);
+			op(L, OP_COPY, rows, bin)->in[0] = src;
+			bout = act(L, arena_printf("%s_out", nm), r, br->width);
 		}
+		if (br->kind == BR_ATTN)
+			attention(L, mode, nm, bin, br->width, br->heads, pfx, bout, pre && !split, NULL, NULL, RW_N);
+		else
+			conv_branch(L, mode, nm, bin, br, pfx, bout, pre && !split, s->weight_softmax);
+		if (split)  /* the concat, or in pre-norm the residual add of this slice */
+			op(L, pre ? OP_ADD : OP_COPY, rows, slice)->in[0] = bout;
 	}
 	if (!pre) {
 		set_block(L, arena_printf("%s%d_norm1", ln_, li), "residual and LayerNorm after self-attention", ly->loc);

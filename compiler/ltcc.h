@@ -209,12 +209,13 @@ typedef enum {
 	X(LN_LINEAR, "y = act(LN(x) W^T + b), two rows a pass   in: x W b gamma beta tmp(2, D)") \
 	X(GLU,       "g = u[:, :w] * sigmoid(u[:, w:])     in: u") \
 	X(LINEAR_GLU,"g = GLU(x W^T + b), two rows a pass   in: x W b tmp(2, 2w)") \
-	X(ATTN,      "o = softmax(q k^T) v, streaming      in: q k v") \
+	X(ATTN,      "o = softmax(q k^T) v                 in: q k v scores?(heads*rows, keys)") \
 	X(CONV_LIGHT,"o[t] = sum_k w[h,k] g[t-P+k]         in: g w(H,K)") \
-	X(CONV_DYN,  "o[t] = sum_k softmax(g[t] Ww^T)[h,k] g[t-P+k]   in: g Ww") \
+	X(CONV_DYN,  "o[t] = sum_k softmax(g[t] Ww^T)[h,k] g[t-P+k]   in: g Ww? hist? taps") \
 	X(CONV_HIST, "push g into the K-1 row history      in: g") \
 	X(ADD_LN,    "x = LN(x + y)                        in: x y gamma beta") \
-	X(ADD,       "x = x + y                            in: x y") \
+	X(COPY,      "y = x (column slices)                in: x") \
+	X(ADD,       "y += x (column slices)               in: x") \
 	X(LN,        "y = LN(x)                            in: x gamma beta") \
 	X(LOGITS,    "logits = x W^T                       in: x W")
 
@@ -240,6 +241,7 @@ typedef struct Op {
 	bool causal;        /* ATTN, CONV_*: causal window */
 	bool weight_softmax;/* CONV_DYN: softmax over K */
 	bool step;          /* CONV_*: decoder step, reads the history in[2] */
+	bool taps_in;       /* CONV_DYN: in[3] holds every row's taps, made by an earlier LINEAR */
 	int heads;
 	int kernel, pad;    /* CONV_* */
 	Act act;            /* LINEAR */
@@ -274,6 +276,9 @@ void ir_add_tensor(IR *ir, Tensor *t);
 
 /* ---- fuse.c ---- */
 typedef struct FuseOpts {
+	bool zero_copy;         /* branches read and write column slices: no split/concat copies */
+	bool stream_attn;       /* one query row at a time, online softmax: no score map */
+	bool dyn_taps_row;      /* dynamic-conv taps computed per row: no (n, H*K) buffer */
 	bool fold_q_scale;      /* scale W_q, b_q by hd^-0.5 at compile time */
 	bool fold_light_softmax;/* softmax the lightweight kernels at compile time */
 	bool linear_glu;        /* linear1 and its GLU in one pass, no (n, 2w) buffer */

@@ -35,6 +35,9 @@ static const char usage[] =
 "      --no-fuse-glu      store linear1's output, then apply the GLU in a second pass\n"
 "      --no-fuse-residual-ln  store each block's output, then add it and normalise in a second pass\n"
 "      --no-fuse-ln-linear    pre-norm: store LN(x), then run the linear on it\n"
+"      --no-zero-copy     copy each branch's channel slice out and its output back\n"
+"      --no-stream-attention  store the (heads, T, T) score map, then softmax it\n"
+"      --no-fuse-dyn-taps store every step's dynamic-conv taps, (T, H*K), first\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -163,6 +166,9 @@ static const char *base_name(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* long options without a short letter */
+enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS };
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -187,6 +193,9 @@ int main(int argc, char **argv)
 		{ "no-fuse-glu", no_argument, 0, 'U' },
 		{ "no-fuse-residual-ln", no_argument, 0, 'R' },
 		{ "no-fuse-ln-linear", no_argument, 0, 'N' },
+		{ "no-zero-copy", no_argument, 0, OPT_NO_ZERO_COPY },
+		{ "no-stream-attention", no_argument, 0, OPT_NO_STREAM_ATTN },
+		{ "no-fuse-dyn-taps", no_argument, 0, OPT_NO_FUSE_DYN_TAPS },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
 		{ 0, 0, 0, 0 },
@@ -197,8 +206,8 @@ int main(int argc, char **argv)
 	int ngold = 0;
 	bool report = false, fit_check = true, ext = false;
 	const char *sw = NULL, *sa = NULL, *ss = NULL;
-	FuseOpts fo = { .fold_q_scale = true, .fold_light_softmax = true, .linear_glu = true, .residual_ln = true,
-			.ln_linear = true };
+	FuseOpts fo = { .zero_copy = true, .stream_attn = true, .dyn_taps_row = true, .fold_q_scale = true,
+			.fold_light_softmax = true, .linear_glu = true, .residual_ln = true, .ln_linear = true };
 	int c;
 	/* the command line for the header comment, before getopt reorders it;
 	 * paths cut to their last part, so the output does not depend on
@@ -230,6 +239,9 @@ int main(int argc, char **argv)
 		case 'U': fo.linear_glu = false; break;
 		case 'R': fo.residual_ln = false; break;
 		case 'N': fo.ln_linear = false; break;
+		case OPT_NO_ZERO_COPY: fo.zero_copy = false; break;
+		case OPT_NO_STREAM_ATTN: fo.stream_attn = false; break;
+		case OPT_NO_FUSE_DYN_TAPS: fo.dyn_taps_row = false; break;
 		case 'h': fputs(usage, stdout); return 0;
 		case 'V': printf("ltcc %s\n", LTCC_VERSION); return 0;
 		case ':': bad_usage("option '%s' needs a value", argv[optind - 1]);

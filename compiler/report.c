@@ -41,8 +41,8 @@ static double op_macs(const Op *o, int T)
 		return 2.0 * T * x->cols;             /* q.k for T keys, then T rows of v */
 	case OP_CONV_LIGHT:
 		return (double)o->out->cols * o->kernel;
-	case OP_CONV_DYN:
-		return (double)o->out->cols * o->kernel + (double)o->out->cols * o->heads * o->kernel;
+	case OP_CONV_DYN:  /* the taps' matmul too, unless an earlier LINEAR made them */
+		return (double)o->out->cols * o->kernel + (o->taps_in ? 0 : (double)o->out->cols * o->heads * o->kernel);
 	default:
 		return 0;
 	}

@@ -56,7 +56,7 @@ for m in $models; do
 		opts="-t $t"
 		[ "$t" = generic-ext ] && opts="-t generic --external-buffers --section-weights .ltcc_weights"
 		# generic-nofuse: every switchable fusion pass off, same goldens
-		[ "$t" = generic-nofuse ] && opts="-t generic --no-fold-q-scale --no-fold-softmax --no-fuse-glu --no-fuse-residual-ln --no-fuse-ln-linear"
+		[ "$t" = generic-nofuse ] && opts="-t generic --no-fold-q-scale --no-fold-softmax --no-fuse-glu --no-fuse-residual-ln --no-fuse-ln-linear --no-zero-copy --no-stream-attention --no-fuse-dyn-taps"
 		# shellcheck disable=SC2086
 		if ! build/ltcc "models/$m.ltd" $opts -o "$d/m.c" --prefix m; then
 			bad "$m/$t: ltcc failed"; continue

@@ -151,6 +151,38 @@ static void k_attention(int nq, int nk, int heads, int hd,
 		}
 }
 
+/*@ k_attention_map k_softmax */
+/* The same attention the way a framework runs it, kept for measuring the
+ * streaming kernel against (ltcc --no-stream-attention): the score map
+ * S (heads, nq, nk) is stored whole, softmaxed row by row, then S v. */
+static void k_attention_map(int nq, int nk, int heads, int hd,
+			    const float *restrict q, int qs, const float *restrict k, int ks,
+			    const float *restrict v, int vs, float *restrict o, int os, float *restrict S)
+{
+	int t, h, j, c;
+	for (h = 0; h < heads; h++)
+		for (t = 0; t < nq; t++) {
+			float *sr = S + ((long)h * nq + t) * nk;
+			for (j = 0; j < nk; j++) {
+				float s = 0.0f;
+				for (c = 0; c < hd; c++)
+					s += q[(long)t * qs + h * hd + c] * k[(long)j * ks + h * hd + c];
+				sr[j] = s;
+			}
+			k_softmax(sr, nk);
+		}
+	for (h = 0; h < heads; h++)
+		for (t = 0; t < nq; t++) {
+			const float *sr = S + ((long)h * nq + t) * nk;
+			float *orow = o + (long)t * os + h * hd;
+			for (c = 0; c < hd; c++)
+				orow[c] = 0.0f;
+			for (j = 0; j < nk; j++)
+				for (c = 0; c < hd; c++)
+					orow[c] += sr[j] * v[(long)j * vs + h * hd + c];
+		}
+}
+
 /*@ k_conv_row */
 /* o[t, c] = sum_k wt[c / R, k] * g[t - P + k, c], zero outside [0, n) */
 static void k_conv_row(int t, int n, int w, int heads, int K, int P, const float *restrict g, int gs,
@@ -204,6 +236,22 @@ static void k_conv_dyn(int n, int w, int heads, int K, int P, const float *restr
 	}
 }
 
+/*@ k_conv_dyn_taps k_softmax k_conv_row */
+/* dynamic conv whose taps (n, heads*K) an earlier matmul stored for every
+ * step (ltcc --no-fuse-dyn-taps); softmaxed here, row by row, in place */
+static void k_conv_dyn_taps(int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+			    float *restrict taps, float *restrict o, int os, int sm)
+{
+	int t, h;
+	for (t = 0; t < n; t++) {
+		float *tr = taps + (long)t * heads * K;
+		if (sm)
+			for (h = 0; h < heads; h++)
+				k_softmax(tr + h * K, K);
+		k_conv_row(t, n, w, heads, K, P, g, gs, tr, o + (long)t * os);
+	}
+}
+
 /*@ k_conv_step */
 /* one causal step: the window is the K-1 rows of history, then g */
 static void k_conv_step(int w, int heads, int K, const float *restrict g, const float *restrict hist,
@@ -225,6 +273,17 @@ static void k_conv_push(int w, int K, const float *restrict g, float *restrict h
 {
 	memmove(hist, hist + w, sizeof(float) * (size_t)(K - 2) * (size_t)w);
 	memcpy(hist + (long)(K - 2) * w, g, sizeof(float) * (size_t)w);
+}
+
+/*@ k_copy */
+/* y (n,cols) = x, or y += x when acc: a branch's channel slice copied out
+ * or its output copied back (ltcc --no-zero-copy) */
+static void k_copy(int n, int cols, const float *restrict x, int xs, float *restrict y, int ys, int acc)
+{
+	int t, c;
+	for (t = 0; t < n; t++)
+		for (c = 0; c < cols; c++)
+			y[(long)t * ys + c] = acc ? y[(long)t * ys + c] + x[(long)t * xs + c] : x[(long)t * xs + c];
 }
 
 /*@ k_add_layernorm */

@@ -38,18 +38,26 @@ static int setup(void)
 	return 0;
 }
 
-/* Lower, fold and plan the mixed model with `wf`; diagnostics into *d. */
-static IR *build(WeightFile *wf, bool fold_q, const char **d)
+/* Lower, fuse with `fo` and plan the mixed model with `wf`; diagnostics
+ * into *d. */
+static IR *build_with(WeightFile *wf, const FuseOpts *fo, const char **d)
 {
 	cap_begin();
 	IR *ir = lower_model(mixed, wf);
 	if (ir) {
-		FuseOpts fo = { .fold_q_scale = fold_q, .fold_light_softmax = true };
-		fuse_program(ir, &fo);
+		fuse_program(ir, fo);
 		plan_memory(ir);
 	}
 	*d = cap_end();
 	return ir;
+}
+
+/* The structural passes on, the q-scale fold as asked. */
+static IR *build(WeightFile *wf, bool fold_q, const char **d)
+{
+	FuseOpts fo = { .zero_copy = true, .stream_attn = true, .dyn_taps_row = true,
+			.fold_q_scale = fold_q, .fold_light_softmax = true };
+	return build_with(wf, &fo, d);
 }
 
 static IR *build_ok(bool fold_q)
@@ -228,6 +236,118 @@ static void test_branch_outputs_are_views_of_one_buffer(void)
 	CU_ASSERT_FATAL(plain != NULL);
 	CU_ASSERT_PTR_NULL(plain->out->base);
 	CU_ASSERT_EQUAL(plain->out->cols, 64);
+}
+
+/* ---- the structural passes, on and off ---- */
+
+static int count_ops(const Program *p, OpKind k)
+{
+	int n = 0;
+	for (int i = 0; i < p->nops; i++)
+		n += p->ops[i]->kind == k;
+	return n;
+}
+
+/* Floats in every activation buffer a program uses (each its own). */
+static size_t used_buffer_floats(const IR *ir)
+{
+	size_t n = 0;
+	for (int i = 0; i < ir->ntensors; i++) {
+		const Tensor *t = ir->tensors[i];
+		if (t->kind == T_ACT && !t->base && t->first >= 0)
+			n += (size_t)t->rows * (size_t)t->cols;
+	}
+	return n;
+}
+
+static IR *build_structural(bool zero_copy, bool stream, bool dyn_taps)
+{
+	FuseOpts fo = { .zero_copy = zero_copy, .stream_attn = stream, .dyn_taps_row = dyn_taps,
+			.fold_q_scale = true, .fold_light_softmax = true };
+	const char *d;
+	IR *ir = build_with(mixed_wf, &fo, &d);
+	CU_ASSERT_PTR_NOT_NULL(ir);
+	CU_ASSERT_STRING_EQUAL(d, "");
+	return ir;
+}
+
+/* mixed: encoder layer 1 and both decoder layers have two branches each,
+ * so with the pass off each program copies every branch's slice out and
+ * its result back: 2 layers x 2 branches x 2 in decode_step, 1 x 2 x 2
+ * in encode; pre-norm, so the way back is an add into x. */
+static void test_zero_copy_removes_every_split_and_concat(void)
+{
+	IR *off = build_structural(false, true, true), *on = build_structural(true, true, true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(off);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(on);
+	CU_ASSERT_EQUAL(count_ops(&off->encode, OP_COPY), 2);
+	CU_ASSERT_EQUAL(count_ops(&off->encode, OP_ADD), 2);
+	CU_ASSERT_EQUAL(count_ops(&off->step, OP_COPY), 4);
+	CU_ASSERT_EQUAL(count_ops(&off->step, OP_ADD), 4);
+	for (int p = 0; p < 2; p++) {
+		const Program *pr = p ? &on->step : &on->encode;
+		CU_ASSERT_EQUAL(count_ops(pr, OP_COPY) + count_ops(pr, OP_ADD), 0);
+	}
+	CU_ASSERT_EQUAL(off->encode.nops - on->encode.nops, 4);
+	/* the copies are buffers of their own: a branch's input and output,
+	 * (max_source, 32) each, in encoder layer 1 */
+	CU_ASSERT_EQUAL(used_buffer_floats(off) - used_buffer_floats(on), 4 * (size_t)mixed->max_source * 32 + 8 * 32);
+}
+
+/* Off: every attention op carries its score map, heads x rows x keys. */
+static void test_stream_attention_drops_the_score_map(void)
+{
+	IR *off = build_structural(true, false, true), *on = build_structural(true, true, true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(off);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(on);
+	int seen = 0;
+	for (int p = 0; p < 2; p++) {
+		const Program *pf = p ? &off->step : &off->encode, *pn = p ? &on->step : &on->encode;
+		for (int i = 0; i < pf->nops; i++) {
+			const Op *o = pf->ops[i];
+			if (o->kind != OP_ATTN)
+				continue;
+			seen++;
+			CU_ASSERT_PTR_NOT_NULL_FATAL(o->in[3]);
+			int rows = p ? 1 : mixed->max_source;
+			int keys = o->krows == RW_POS1 ? mixed->max_target : mixed->max_source;
+			CU_ASSERT_EQUAL(o->in[3]->rows, o->heads * rows);
+			CU_ASSERT_EQUAL(o->in[3]->cols, keys);
+		}
+		for (int i = 0; i < pn->nops; i++)
+			if (pn->ops[i]->kind == OP_ATTN)
+				CU_ASSERT_PTR_NULL(pn->ops[i]->in[3]);
+	}
+	CU_ASSERT(seen >= 4);
+	CU_ASSERT(off->arena_lower_bound > on->arena_lower_bound);
+}
+
+/* Off: a LINEAR writes every row's taps (n, H*K) and the conv reads them;
+ * on: that linear is gone into the conv, which has a one-row scratch. */
+static void test_dyn_taps_move_into_the_conv(void)
+{
+	IR *off = build_structural(true, true, false), *on = build_structural(true, true, true);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(off);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(on);
+	const char *taps_w = "encoder.layers.1.self_attn.branches.0.weight_linear.weight";
+	Op *lin = op_with_weight(&off->encode, taps_w), *conv = NULL;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(lin);
+	CU_ASSERT_EQUAL(lin->kind, OP_LINEAR);
+	CU_ASSERT_PTR_NULL(lin->in[2]);                 /* weight_linear has no bias */
+	CU_ASSERT_EQUAL(lin->out->rows, mixed->max_source);
+	CU_ASSERT_EQUAL(lin->out->cols, 2 * 9);
+	for (int i = 0; i < off->encode.nops; i++)
+		if (off->encode.ops[i]->kind == OP_CONV_DYN)
+			conv = off->encode.ops[i];
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conv);
+	CU_ASSERT_TRUE(conv->taps_in);
+	CU_ASSERT_PTR_EQUAL(conv->in[3], lin->out);
+	Op *c2 = op_with_weight(&on->encode, taps_w);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c2);
+	CU_ASSERT_EQUAL(c2->kind, OP_CONV_DYN);
+	CU_ASSERT_FALSE(c2->taps_in);
+	CU_ASSERT_EQUAL(c2->in[3]->rows, 1);
+	CU_ASSERT_EQUAL(off->encode.nops - on->encode.nops, 1);
 }
 
 /* ---- the memory plan ---- */
@@ -499,6 +619,9 @@ void register_lower_suite(void)
 	ADD_TEST(s, test_weights_have_declared_shapes);
 	ADD_TEST(s, test_every_weight_matches_its_file_tensor);
 	ADD_TEST(s, test_branch_outputs_are_views_of_one_buffer);
+	ADD_TEST(s, test_zero_copy_removes_every_split_and_concat);
+	ADD_TEST(s, test_stream_attention_drops_the_score_map);
+	ADD_TEST(s, test_dyn_taps_move_into_the_conv);
 	ADD_TEST(s, test_plan_live_buffers_do_not_overlap);
 	ADD_TEST(s, test_plan_intervals_cover_every_use);
 	ADD_TEST(s, test_plan_state_is_disjoint);
