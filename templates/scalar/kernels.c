@@ -2,39 +2,105 @@
  * fused multiply-add: Cortex-M4/M7 (VFMA.F32), RV32F (fmadd.s)
  * (ltcc templates/scalar/kernels.c, layered over templates/generic) ---- */
 
-/*@ k_linear k_out */
-/* act(x (n,in) @ W^T + b) * scale -> y: four outputs at a time, so each
- * x[i] loaded feeds four fused multiply-adds and the loop overhead is
- * shared; fmaf compiles to one instruction on these FPUs */
+/*@ k_linear_row k_out */
+/* outputs [o, out) of one row (a decoder step's matmuls): eight at a
+ * time, so each x[i] loaded feeds eight fused multiply-adds and the loop
+ * overhead is shared (on Cortex-M4, 21 instructions per 8 MACs, against
+ * 11 per 4 four at a time); then four, then one */
+static void k_linear_row(int in, int o, int out, const float *restrict xr, const float *restrict W,
+			 const float *restrict b, float *restrict yr, float scale, int act, int acc)
+{
+	int i;
+	for (; o + 8 <= out; o += 8) {
+		const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+		const float *w4 = w3 + in, *w5 = w4 + in, *w6 = w5 + in, *w7 = w6 + in;
+		float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f, s4 = 0.0f, s5 = 0.0f, s6 = 0.0f, s7 = 0.0f;
+		for (i = 0; i < in; i++) {
+			float xv = xr[i];
+			s0 = fmaf(xv, w0[i], s0);
+			s1 = fmaf(xv, w1[i], s1);
+			s2 = fmaf(xv, w2[i], s2);
+			s3 = fmaf(xv, w3[i], s3);
+			s4 = fmaf(xv, w4[i], s4);
+			s5 = fmaf(xv, w5[i], s5);
+			s6 = fmaf(xv, w6[i], s6);
+			s7 = fmaf(xv, w7[i], s7);
+		}
+		k_out(s0, b, o, scale, act, acc, yr);
+		k_out(s1, b, o + 1, scale, act, acc, yr);
+		k_out(s2, b, o + 2, scale, act, acc, yr);
+		k_out(s3, b, o + 3, scale, act, acc, yr);
+		k_out(s4, b, o + 4, scale, act, acc, yr);
+		k_out(s5, b, o + 5, scale, act, acc, yr);
+		k_out(s6, b, o + 6, scale, act, acc, yr);
+		k_out(s7, b, o + 7, scale, act, acc, yr);
+	}
+	for (; o + 4 <= out; o += 4) {
+		const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+		float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+		for (i = 0; i < in; i++) {
+			float xv = xr[i];
+			s0 = fmaf(xv, w0[i], s0);
+			s1 = fmaf(xv, w1[i], s1);
+			s2 = fmaf(xv, w2[i], s2);
+			s3 = fmaf(xv, w3[i], s3);
+		}
+		k_out(s0, b, o, scale, act, acc, yr);
+		k_out(s1, b, o + 1, scale, act, acc, yr);
+		k_out(s2, b, o + 2, scale, act, acc, yr);
+		k_out(s3, b, o + 3, scale, act, acc, yr);
+	}
+	for (; o < out; o++) {
+		const float *wr = W + (long)o * in;
+		float s = 0.0f;
+		for (i = 0; i < in; i++)
+			s = fmaf(xr[i], wr[i], s);
+		k_out(s, b, o, scale, act, acc, yr);
+	}
+}
+
+/*@ k_linear k_out k_linear_row */
+/* act(x (n,in) @ W^T + b) * scale -> y. Two rows by four outputs at a
+ * time: each weight loaded feeds two FMAs and each x value four, so per
+ * eight MACs the loop does six loads, eight FMAs, a compare and a branch;
+ * the eight sums and six operands fit the FPU's 32 registers. A last odd
+ * row, and a decoder step's single row, go four outputs at a time. fmaf
+ * is one instruction on these FPUs. */
 static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		     const float *restrict W, const float *restrict b,
 		     float *restrict y, int ys, float scale, int act, int acc)
 {
 	int t, o, i;
-	for (t = 0; t < n; t++) {
-		const float *xr = x + (long)t * xs;
-		float *yr = y + (long)t * ys;
+	for (t = 0; t + 2 <= n; t += 2) {
+		const float *x0 = x + (long)t * xs, *x1 = x0 + xs;
+		float *y0 = y + (long)t * ys, *y1 = y0 + ys;
 		for (o = 0; o + 4 <= out; o += 4) {
 			const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-			float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+			float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
+			float c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f;
 			for (i = 0; i < in; i++) {
-				float xv = xr[i];
-				s0 = fmaf(xv, w0[i], s0);
-				s1 = fmaf(xv, w1[i], s1);
-				s2 = fmaf(xv, w2[i], s2);
-				s3 = fmaf(xv, w3[i], s3);
+				float u = x0[i], v = x1[i], p = w0[i], q = w1[i], r = w2[i], s = w3[i];
+				a0 = fmaf(u, p, a0);
+				c0 = fmaf(v, p, c0);
+				a1 = fmaf(u, q, a1);
+				c1 = fmaf(v, q, c1);
+				a2 = fmaf(u, r, a2);
+				c2 = fmaf(v, r, c2);
+				a3 = fmaf(u, s, a3);
+				c3 = fmaf(v, s, c3);
 			}
-			k_out(s0, b, o, scale, act, acc, yr);
-			k_out(s1, b, o + 1, scale, act, acc, yr);
-			k_out(s2, b, o + 2, scale, act, acc, yr);
-			k_out(s3, b, o + 3, scale, act, acc, yr);
+			k_out(a0, b, o, scale, act, acc, y0);
+			k_out(a1, b, o + 1, scale, act, acc, y0);
+			k_out(a2, b, o + 2, scale, act, acc, y0);
+			k_out(a3, b, o + 3, scale, act, acc, y0);
+			k_out(c0, b, o, scale, act, acc, y1);
+			k_out(c1, b, o + 1, scale, act, acc, y1);
+			k_out(c2, b, o + 2, scale, act, acc, y1);
+			k_out(c3, b, o + 3, scale, act, acc, y1);
 		}
-		for (; o < out; o++) {
-			const float *wr = W + (long)o * in;
-			float s = 0.0f;
-			for (i = 0; i < in; i++)
-				s = fmaf(xr[i], wr[i], s);
-			k_out(s, b, o, scale, act, acc, yr);
-		}
+		k_linear_row(in, o, out, x0, W, b, y0, scale, act, acc);
+		k_linear_row(in, o, out, x1, W, b, y1, scale, act, acc);
 	}
+	if (t < n)
+		k_linear_row(in, 0, out, x + (long)t * xs, W, b, y + (long)t * ys, scale, act, acc);
 }
