@@ -1,5 +1,6 @@
-/* demo.c — `make demo`: the two trained models, compiled by ltcc and linked into one
- * program through their default prefixes (dedict_, fortune_):
+/* demo.c — `make demo`: the two trained models, compiled by ltcc and
+ * linked into one program through their default prefixes (dedict_,
+ * fortune_):
  *   dedict:  German word -> English word, character by character (greedy);
  *   fortune: continues a prompt with the character LM (greedy) to the end
  *            of the line.
