@@ -13,6 +13,7 @@ usage: bench/bench.py [--quick]      (from the repo root, after make)
 """
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -28,7 +29,7 @@ LTCC = os.path.join(ROOT, "build", "ltcc")
 T = 30
 QUICK = "--quick" in sys.argv
 REPS = 5 if QUICK else 20
-ROUNDS = 3 if QUICK else 9
+ROUNDS = 3 if QUICK else 15
 
 
 def wmt_shape(name, dim, vocab=288):
@@ -91,9 +92,12 @@ def bench_interleaved(binaries, step_bytes, rounds=ROUNDS):
     the machine's load falls on all of them alike; per build, the median of
     its rounds' medians."""
     got = [[] for _ in binaries]
+    order = list(range(len(binaries)))
+    rng = random.Random(1)
     for _ in range(rounds):
-        for i, b in enumerate(binaries):
-            got[i].append(json.loads(run([b, str(T), str(max(REPS // 4, 3)), str(step_bytes)])))
+        rng.shuffle(order)  # no build always first, or always after the same one
+        for i in order:
+            got[i].append(json.loads(run([binaries[i], str(T), str(max(REPS // 4, 3)), str(step_bytes)])))
     return [{k: statistics.median(g[k] for g in runs) for k in ("encoder_s", "step_s")} for runs in got]
 
 
@@ -144,6 +148,10 @@ def report(model_ltd, flags=()):
 
 def main():
     os.makedirs(B, exist_ok=True)
+    # every timing on one core (the children inherit it), so no build
+    # gets a different core from another
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
     run(["cc", "-O2", "-mavx2", "-mfma", "-o", os.path.join(B, "fma_peak"), os.path.join(ROOT, "bench", "fma_peak.c")])
     peak = json.loads(run([os.path.join(B, "fma_peak")]))["fma_peak_gflops"]
     rows = []
@@ -212,7 +220,8 @@ def write_doc(peak, rows, x86p, mem, m4):
           "means the step is bound by memory, not arithmetic.", "",
           "## What each pass buys (x86-avx2, wmt200)", "",
           "Each pass that applies to the WMT layout switched off in turn, then all of them. The builds",
-          "are timed in turn, %d rounds of %d runs each, so load changes fall on all alike; each figure is" % (ROUNDS, max(REPS // 4, 3)),
+          "are timed in turn on one core, %d rounds of %d runs each, in a new order each round, so load" % (ROUNDS, max(REPS // 4, 3)),
+          "changes on this shared machine fall on all alike; each figure is",
           "the median of its rounds' medians. Arena: the planned scratch (`--report-json`, `arena_bytes`).", "",
           "| build | encoder | vs all on | step | vs all on | arena |",
           "|---|---|---|---|---|---|"]
