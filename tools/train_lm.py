@@ -72,19 +72,7 @@ def windows(text, T):
 
 
 def batches(wins, max_tokens, rng):
-    idx = sorted(range(len(wins)), key=lambda i: (len(wins[i][0]), rng.random()))
-    out, cur, cur_len = [], [], 0
-    for i in idx:
-        L = len(wins[i][0])
-        if cur and (len(cur) + 1) * max(cur_len, L) > max_tokens:
-            out.append(cur)
-            cur, cur_len = [], 0
-        cur.append(i)
-        cur_len = max(cur_len, L)
-    if cur:
-        out.append(cur)
-    rng.shuffle(out)
-    return out
+    return tt.length_batches([len(x) for x, _ in wins], max_tokens, rng)
 
 
 def collate(wins, idx):

@@ -440,12 +440,13 @@ def score(hyps, refs):
     return exact / len(refs), errs / sum(len(r) for r in refs)
 
 
-def batches(data, max_tokens, rng):
-    """Length-bucketed batches of indices, about max_tokens source tokens each."""
-    idx = np.array(sorted(range(len(data)), key=lambda i: (len(data[i][0]), rng.random())))
+def length_batches(lengths, max_tokens, rng):
+    """Batches of indices, bucketed by length (ties broken at random), each
+    holding at most about max_tokens tokens once padded; in random order."""
+    idx = sorted(range(len(lengths)), key=lambda i: (lengths[i], rng.random()))
     out, cur, cur_len = [], [], 0
     for i in idx:
-        L = len(data[i][0]) + 1
+        L = lengths[i]
         if cur and (len(cur) + 1) * max(cur_len, L) > max_tokens:
             out.append(cur)
             cur, cur_len = [], 0
@@ -455,6 +456,11 @@ def batches(data, max_tokens, rng):
         out.append(cur)
     rng.shuffle(out)
     return out
+
+
+def batches(data, max_tokens, rng):
+    """Length-bucketed batches of indices, about max_tokens source tokens each."""
+    return length_batches([len(src) + 1 for src, _ in data], max_tokens, rng)
 
 
 def collate(data, idx):
