@@ -51,31 +51,21 @@ build() {
 	fi
 }
 
-# dedict: greedy decoding
-if build dedict translit; then
-	if ! "$PY" $R/ref.py dedict "$M/dedict.safetensors" "$B/dedict.txt" "$NW" > "$B/dedict.ref.log"; then
-		bad "dedict: PyTorch reference failed"
-	else
-		out=$("$B/dedict/translit" "$B/dedict.txt")
-		case $out in
-		ok*) ok "dedict: ${out#ok }" ;;
-		*) bad "dedict: ${out#FAIL }" ;;
-		esac
+# compare model $1 (driver $2) with PyTorch on its first $3 held-out items
+compare() {
+	if ! "$PY" $R/ref.py "$1" "$M/$1.safetensors" "$B/$1.txt" "$3" > "$B/$1.ref.log"; then
+		bad "$1: PyTorch reference failed"
+		return
 	fi
-fi
+	out=$("$B/$1/$2" "$B/$1.txt")
+	case $out in
+	ok*) ok "$1: ${out#ok }" ;;
+	*) bad "$1: ${out#FAIL }" ;;
+	esac
+}
 
-# fortune: bits per character
-if build fortune lmbpc; then
-	if ! "$PY" $R/ref.py fortune "$M/fortune.safetensors" "$B/fortune.txt" "$NF" > "$B/fortune.ref.log"; then
-		bad "fortune: PyTorch reference failed"
-	else
-		out=$("$B/fortune/lmbpc" "$B/fortune.txt")
-		case $out in
-		ok*) ok "fortune: ${out#ok }" ;;
-		*) bad "fortune: ${out#FAIL }" ;;
-		esac
-	fi
-fi
+build dedict translit && compare dedict translit "$NW"    # greedy decoding
+build fortune lmbpc && compare fortune lmbpc "$NF"        # bits per character
 
 # the demo: builds with both models under their own prefixes; its tables
 # are the training scripts' vocabularies
