@@ -103,23 +103,10 @@ SrcFile *src_from_string(const char *name, const char *text)
 
 SrcFile *src_read(const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	if (!fp)
-		return NULL;
-	size_t cap = 1 << 16, n = 0;
-	char *buf = malloc(cap);
-	for (size_t r; buf && (r = fread(buf + n, 1, cap - n - 1, fp)) > 0;) {
-		n += r;
-		if (cap - n - 1 == 0) {
-			char *nb = realloc(buf, cap *= 2);
-			if (!nb) { free(buf); buf = NULL; }
-			buf = nb;
-		}
-	}
-	fclose(fp);
+	size_t n;
+	char *buf = file_read(path, "model description", LTD_MAX_BYTES, &n);
 	if (!buf)
-		die("out of memory reading %s", path);
-	buf[n] = 0;
+		return NULL;
 	SrcFile *f = src_from_string(path, buf);
 	free(buf);
 	if (strlen(f->text) != n) {

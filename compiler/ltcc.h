@@ -38,6 +38,24 @@ void arena_free_all(void);
 		(arr)[(n)++] = (item); \
 	} while (0)
 
+/* ---- files.c: bounded reads, all-or-nothing writes ----
+ * Every input must be a regular file within its limit; the limit for
+ * weights is --max-weights-size. */
+#define LTD_MAX_BYTES      ((size_t)16 << 20)
+#define TARGET_MAX_BYTES   ((size_t)1 << 20)
+#define GOLDEN_MAX_BYTES   ((size_t)256 << 20)
+#define WEIGHTS_MAX_BYTES  ((size_t)4 << 30)   /* the default */
+/* The whole file, NUL-terminated, malloc'd (the caller frees); NULL after
+ * an error naming the file and the reason. `what` says what it is for. */
+void *file_read(const char *path, const char *what, size_t limit, size_t *len);
+/* A temporary beside `path`, renamed onto it by out_commit; NULL after
+ * reporting. */
+FILE *out_create(const char *path);
+/* Close and rename every output, or none: on any failure the previous files
+ * are back in place and the temporaries gone. False after reporting. */
+bool out_commit(void);
+void out_abort(void);                        /* drop every temporary */
+
 /* ---- diag.c: gcc-style diagnostics ---- */
 typedef struct SrcFile {
 	const char *name;   /* as given on the command line */
@@ -86,7 +104,7 @@ typedef struct Node {
 /* Parse a whole .ltd file into its list of top-level statements;
  * false after reporting errors. */
 bool ast_parse(const SrcFile *f, Node **root);
-SrcFile *src_read(const char *path);         /* NULL if unreadable */
+SrcFile *src_read(const char *path);         /* NULL after reporting */
 SrcFile *src_from_string(const char *name, const char *text);
 
 /* ---- check.c: the validated model description ---- */
@@ -164,7 +182,8 @@ typedef struct WeightFile {
 } WeightFile;
 
 /* NULL after reporting an error that names the file and the problem. */
-WeightFile *wf_load(const char *path);
+WeightFile *wf_load(const char *path, size_t limit);
+WeightFile *wf_parse(const char *path, const unsigned char *buf, size_t len);
 WTensor *wf_find(WeightFile *wf, const char *name);
 
 /* ---- lower.c: the IR ----
@@ -302,7 +321,9 @@ typedef struct EmitOpts {
 /* Writes the .c to `c` and the .h to `h`; `hname` is what the .c includes. */
 void emit_c(const IR *ir, const EmitOpts *o, FILE *c, const char *hname);
 void emit_h(const IR *ir, const EmitOpts *o, FILE *h);
-void emit_float(FILE *f, float v);          /* exact, always a valid float literal */
+void emit_float(FILE *f, float v);          /* exact; v finite */
+const char *emit_comment_text(const char *s);  /* safe inside a block comment */
+const char *emit_c_string(const char *s);      /* a quoted, escaped C string literal */
 
 
 /* ---- target.c: target descriptions (XML, libxml2) ---- */
@@ -321,6 +342,7 @@ typedef struct Target {
 
 Target *tgt_find(const char *name);        /* built-in; NULL if unknown or invalid */
 Target *tgt_load_file(const char *path);   /* NULL after reporting */
+Target *tgt_parse(const char *buf, size_t len, const char *name);  /* likewise */
 void tgt_list(FILE *f);
 void tgt_cleanup(void);
 

@@ -1,7 +1,9 @@
 /* main.c — the driver: options, then the passes as a flat list.
  * Exit status: 0 ok, 1 bad input, 2 bad usage. A failed compile leaves no
  * output file: both files are written to temporaries and renamed at the end. */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +40,9 @@ static const char usage[] =
 "      --no-zero-copy     copy each branch's channel slice out and its output back\n"
 "      --no-stream-attention  store the (heads, T, T) score map, then softmax it\n"
 "      --no-fuse-dyn-taps store every step's dynamic-conv taps, (T, H*K), first\n"
+"      --max-weights-size SIZE  refuse a weight file larger than SIZE bytes\n"
+"                         (K, M, G suffixes; default 4G). A .ltd may be 16 MiB,\n"
+"                         a target file 1 MiB; every input must be a regular file\n"
 "  -h, --help             show this help\n"
 "  -V, --version          show the version\n"
 "\n"
@@ -127,227 +132,263 @@ static void dump_model(const Model *m)
 	}
 }
 
-/* Write through a temporary beside `path`, renamed into place on success. */
-typedef struct OutFile { const char *path, *tmp; FILE *f; } OutFile;
-
-static bool out_open(OutFile *o, const char *path)
-{
-	o->path = path;
-	o->tmp = arena_printf("%s.tmp%ld", path, (long)getpid());
-	o->f = fopen(o->tmp, "w");
-	if (!o->f)
-		diag_plain_error("cannot write %s", path);
-	return o->f != NULL;
-}
-
-static bool out_close(OutFile *o, bool keep)
-{
-	bool ok = o->f && !ferror(o->f);
-	if (o->f && fclose(o->f) != 0)
-		ok = false;
-	o->f = NULL;
-	if (!keep || !ok) {
-		remove(o->tmp);
-		if (keep)
-			diag_plain_error("error writing %s", o->path);
-		return false;
-	}
-	if (rename(o->tmp, o->path) != 0) {
-		remove(o->tmp);
-		diag_plain_error("cannot create %s", o->path);
-		return false;
-	}
-	return true;
-}
-
 static const char *base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
 	return s ? s + 1 : p;
 }
 
-/* long options without a short letter */
-enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS };
+/* Everything the command line says. */
+typedef struct Opts {
+	const char *ltd, *out, *target, *tfile, *prefix, *dump;
+	const char *rjson, *rsvg, *tbdir;
+	const char **goldens;
+	int ngold;
+	bool report, fit_check, ext;
+	const char *sec_weights, *sec_arena, *sec_state;
+	size_t max_weights;
+	FuseOpts fo;
+	const char *cmd;    /* for the header comment */
+} Opts;
 
-int main(int argc, char **argv)
+/* A byte count with an optional K, M or G (powers of 1024); 0 if malformed. */
+static size_t parse_size(const char *s)
 {
-	static const struct option longs[] = {
-		{ "output", required_argument, 0, 'o' },
-		{ "target", required_argument, 0, 't' },
-		{ "prefix", required_argument, 0, 'p' },
-		{ "dump", required_argument, 0, 'd' },
-		{ "target-file", required_argument, 0, 'T' },
-		{ "list-targets", no_argument, 0, 'L' },
-		{ "no-fit-check", no_argument, 0, 'F' },
-		{ "emit-testbench", required_argument, 0, 'E' },
-		{ "golden", required_argument, 0, 'g' },
-		{ "external-buffers", no_argument, 0, 'X' },
-		{ "section-weights", required_argument, 0, 'W' },
-		{ "section-arena", required_argument, 0, 'A' },
-		{ "section-state", required_argument, 0, 'Z' },
-		{ "report", no_argument, 0, 'r' },
-		{ "report-json", required_argument, 0, 'J' },
-		{ "report-svg", required_argument, 0, 'G' },
-		{ "no-fold-q-scale", no_argument, 0, 'Q' },
-		{ "no-fold-softmax", no_argument, 0, 'S' },
-		{ "no-fuse-glu", no_argument, 0, 'U' },
-		{ "no-fuse-residual-ln", no_argument, 0, 'R' },
-		{ "no-fuse-ln-linear", no_argument, 0, 'N' },
-		{ "no-zero-copy", no_argument, 0, OPT_NO_ZERO_COPY },
-		{ "no-stream-attention", no_argument, 0, OPT_NO_STREAM_ATTN },
-		{ "no-fuse-dyn-taps", no_argument, 0, OPT_NO_FUSE_DYN_TAPS },
-		{ "help", no_argument, 0, 'h' },
-		{ "version", no_argument, 0, 'V' },
-		{ 0, 0, 0, 0 },
-	};
-	const char *out = NULL, *target = "generic", *prefix = NULL, *dump = NULL;
-	const char *rjson = NULL, *rsvg = NULL, *tfile = NULL, *tbdir = NULL;
-	const char **goldens = arena_alloc(sizeof(char *) * (size_t)argc);
-	int ngold = 0;
-	bool report = false, fit_check = true, ext = false;
-	const char *sw = NULL, *sa = NULL, *ss = NULL;
-	FuseOpts fo = { .zero_copy = true, .stream_attn = true, .dyn_taps_row = true, .fold_q_scale = true,
-			.fold_light_softmax = true, .linear_glu = true, .residual_ln = true, .ln_linear = true };
-	int c;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > (SIZE_MAX >> shift))
+		return 0;
+	return (size_t)v << shift;
+}
+
+/* A linker section name: what GNU as accepts unquoted. */
+static bool valid_section(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.$") == strlen(s);
+}
+
+/* The generated .c includes its header by this name, and an #include
+ * cannot escape anything: so only plain file-name characters. */
+static bool valid_file_name(const char *s)
+{
+	return *s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") == strlen(s);
+}
+
+/* long options without a short letter */
+enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS, OPT_MAX_WEIGHTS };
+
+static const struct option longs[] = {
+	{ "output", required_argument, 0, 'o' },
+	{ "target", required_argument, 0, 't' },
+	{ "prefix", required_argument, 0, 'p' },
+	{ "dump", required_argument, 0, 'd' },
+	{ "target-file", required_argument, 0, 'T' },
+	{ "list-targets", no_argument, 0, 'L' },
+	{ "no-fit-check", no_argument, 0, 'F' },
+	{ "emit-testbench", required_argument, 0, 'E' },
+	{ "golden", required_argument, 0, 'g' },
+	{ "external-buffers", no_argument, 0, 'X' },
+	{ "section-weights", required_argument, 0, 'W' },
+	{ "section-arena", required_argument, 0, 'A' },
+	{ "section-state", required_argument, 0, 'Z' },
+	{ "report", no_argument, 0, 'r' },
+	{ "report-json", required_argument, 0, 'J' },
+	{ "report-svg", required_argument, 0, 'G' },
+	{ "no-fold-q-scale", no_argument, 0, 'Q' },
+	{ "no-fold-softmax", no_argument, 0, 'S' },
+	{ "no-fuse-glu", no_argument, 0, 'U' },
+	{ "no-fuse-residual-ln", no_argument, 0, 'R' },
+	{ "no-fuse-ln-linear", no_argument, 0, 'N' },
+	{ "no-zero-copy", no_argument, 0, OPT_NO_ZERO_COPY },
+	{ "no-stream-attention", no_argument, 0, OPT_NO_STREAM_ATTN },
+	{ "no-fuse-dyn-taps", no_argument, 0, OPT_NO_FUSE_DYN_TAPS },
+	{ "max-weights-size", required_argument, 0, OPT_MAX_WEIGHTS },
+	{ "help", no_argument, 0, 'h' },
+	{ "version", no_argument, 0, 'V' },
+	{ 0, 0, 0, 0 },
+};
+
+/* One option into o; exits for --help, --version, --list-targets and
+ * usage errors. */
+static void take_option(Opts *o, int c, char **argv)
+{
+	switch (c) {
+	case 'o': o->out = optarg; break;
+	case 't': o->target = optarg; break;
+	case 'p': o->prefix = optarg; break;
+	case 'd': o->dump = optarg; break;
+	case 'T': o->tfile = optarg; break;
+	case 'E': o->tbdir = optarg; break;
+	case 'g': o->goldens[o->ngold++] = optarg; break;
+	case 'L': tgt_list(stdout); tgt_cleanup(); arena_free_all(); exit(0);
+	case 'F': o->fit_check = false; break;
+	case 'X': o->ext = true; break;
+	case 'W': o->sec_weights = optarg; break;
+	case 'A': o->sec_arena = optarg; break;
+	case 'Z': o->sec_state = optarg; break;
+	case 'r': o->report = true; break;
+	case 'J': o->rjson = optarg; break;
+	case 'G': o->rsvg = optarg; break;
+	case 'Q': o->fo.fold_q_scale = false; break;
+	case 'S': o->fo.fold_light_softmax = false; break;
+	case 'U': o->fo.linear_glu = false; break;
+	case 'R': o->fo.residual_ln = false; break;
+	case 'N': o->fo.ln_linear = false; break;
+	case OPT_NO_ZERO_COPY: o->fo.zero_copy = false; break;
+	case OPT_NO_STREAM_ATTN: o->fo.stream_attn = false; break;
+	case OPT_NO_FUSE_DYN_TAPS: o->fo.dyn_taps_row = false; break;
+	case OPT_MAX_WEIGHTS:
+		if (!(o->max_weights = parse_size(optarg)))
+			bad_usage("--max-weights-size '%s' is not a size (bytes, or with K, M or G)", optarg);
+		break;
+	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
+	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);
+	case ':': bad_usage("option '%s' needs a value", argv[optind - 1]);
+	default: bad_usage("unknown option '%s'", argv[optind - 1]);
+	}
+}
+
+/* Combinations and values the options alone rule out. */
+static void check_options(const Opts *o)
+{
+	if (o->dump && strcmp(o->dump, "ast") && strcmp(o->dump, "model") && strcmp(o->dump, "ir"))
+		bad_usage("unknown dump '%s' (ast, model or ir)", o->dump);
+	if (o->ext && (o->sec_arena || o->sec_state))
+		bad_usage("%s", "--external-buffers: the caller places arena and state, not --section-arena/--section-state");
+	if (o->ngold && !o->tbdir)
+		bad_usage("%s", "--golden goes with --emit-testbench DIR");
+	if (o->prefix && !valid_ident(o->prefix))
+		bad_usage("prefix '%s' is not a C identifier", o->prefix);
+	const char *secs[] = { o->sec_weights, o->sec_arena, o->sec_state };
+	for (int i = 0; i < 3; i++)
+		if (secs[i] && !valid_section(secs[i]))
+			bad_usage("section name '%s' may hold only letters, digits, '_', '.' and '$'", secs[i]);
+	if (o->out && (strlen(o->out) < 3 || strcmp(o->out + strlen(o->out) - 2, ".c")))
+		bad_usage("output '%s' must end in .c (the header is written beside it)", o->out);
+	if (o->out && !valid_file_name(base_name(o->out)))
+		bad_usage("output '%s': the file name may hold only letters, digits and _ . + - "
+			  "(the .c includes the .h by that name)", o->out);
+}
+
+static Opts parse_args(int argc, char **argv)
+{
+	Opts o = { .target = "generic", .fit_check = true, .max_weights = WEIGHTS_MAX_BYTES,
+		   .fo = { .zero_copy = true, .stream_attn = true, .dyn_taps_row = true, .fold_q_scale = true,
+			   .fold_light_softmax = true, .linear_glu = true, .residual_ln = true, .ln_linear = true } };
+	o.goldens = arena_alloc(sizeof(char *) * (size_t)argc);
 	/* the command line for the header comment, before getopt reorders it;
 	 * paths cut to their last part, so the output does not depend on
 	 * where it was built */
 	char *cmd = arena_strdup("ltcc");
 	for (int i = 1; i < argc; i++)
 		cmd = arena_printf("%s %s", cmd, base_name(argv[i]));
+	o.cmd = cmd;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:t:d:hV", longs, NULL)) != -1) {
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 't': target = optarg; break;
-		case 'p': prefix = optarg; break;
-		case 'd': dump = optarg; break;
-		case 'T': tfile = optarg; break;
-		case 'E': tbdir = optarg; break;
-		case 'g': goldens[ngold++] = optarg; break;
-		case 'L': tgt_list(stdout); tgt_cleanup(); arena_free_all(); return 0;
-		case 'F': fit_check = false; break;
-		case 'X': ext = true; break;
-		case 'W': sw = optarg; break;
-		case 'A': sa = optarg; break;
-		case 'Z': ss = optarg; break;
-		case 'r': report = true; break;
-		case 'J': rjson = optarg; break;
-		case 'G': rsvg = optarg; break;
-		case 'Q': fo.fold_q_scale = false; break;
-		case 'S': fo.fold_light_softmax = false; break;
-		case 'U': fo.linear_glu = false; break;
-		case 'R': fo.residual_ln = false; break;
-		case 'N': fo.ln_linear = false; break;
-		case OPT_NO_ZERO_COPY: fo.zero_copy = false; break;
-		case OPT_NO_STREAM_ATTN: fo.stream_attn = false; break;
-		case OPT_NO_FUSE_DYN_TAPS: fo.dyn_taps_row = false; break;
-		case 'h': fputs(usage, stdout); return 0;
-		case 'V': printf("ltcc %s\n", LTCC_VERSION); return 0;
-		case ':': bad_usage("option '%s' needs a value", argv[optind - 1]);
-		default: bad_usage("unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	int c;
+	while ((c = getopt_long(argc, argv, ":o:t:d:hV", longs, NULL)) != -1)
+		take_option(&o, c, argv);
 	if (optind != argc - 1)
 		bad_usage("%s", optind >= argc ? "expected one model file (MODEL.ltd)" : "expected exactly one model file");
-	const char *ltd = argv[optind];
+	o.ltd = argv[optind];
+	check_options(&o);
+	return o;
+}
+
+/* The front end and the passes, as a flat list; NULL after reporting (or
+ * after a dump, with *dumped set). */
+static IR *compile(const Opts *o, bool *dumped)
+{
+	SrcFile *src = src_read(o->ltd);
+	Node *root;
+	if (!src || !ast_parse(src, &root))
+		return NULL;
+	if (o->dump && !strcmp(o->dump, "ast")) {
+		dump_ast(root, 0);
+		*dumped = true;
+		return NULL;
+	}
+	Model *m = check_model(root, o->ltd);
+	if (!m)
+		return NULL;
+	if (o->dump && !strcmp(o->dump, "model")) {
+		dump_model(m);
+		*dumped = true;
+		return NULL;
+	}
+	WeightFile *wf = wf_load(m->weights_path, o->max_weights);
+	if (!wf) {
+		diag_note(m->weights_loc, "weights named here");
+		return NULL;
+	}
+	IR *ir = lower_model(m, wf);
+	if (!ir)
+		return NULL;
+	fuse_program(ir, &o->fo);
+	plan_memory(ir);
+	if (o->dump) {
+		dump_ir(ir);
+		*dumped = true;
+		return NULL;
+	}
+	return ir;
+}
+
+/* Every output file, as one transaction: reports, testbench, .c and .h
+ * are all written to temporaries and renamed into place together, only
+ * after everything (the fit check included) succeeded. */
+static bool write_outputs(const Opts *o, const IR *ir, const Target *tgt)
+{
+	if (o->report)
+		report_text(ir, tgt, stdout);
+	if ((o->rjson && !report_json(ir, tgt, o->rjson)) || (o->rsvg && !report_svg(ir, o->rsvg)))
+		return false;
+	if (o->fit_check && !report_fits(ir, tgt, true))
+		return false;
+	if ((o->report || o->rjson || o->rsvg) && !o->out)  /* a report alone writes no C */
+		return true;
+	const char *prefix = o->prefix ? o->prefix : ir->m->name;
+	const char *out = o->out ? o->out : arena_printf("%s.c", prefix);
+	char *hpath = arena_strdup(out);
+	hpath[strlen(hpath) - 1] = 'h';
+	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = o->cmd, .ltd_name = base_name(o->ltd),
+			.external_buffers = o->ext, .sec_weights = o->sec_weights, .sec_arena = o->sec_arena,
+			.sec_state = o->sec_state };
+	if (o->tbdir && !testbench_write(ir, prefix, base_name(hpath), o->tbdir, o->goldens, o->ngold))
+		return false;
+	FILE *c = out_create(out), *h = c ? out_create(hpath) : NULL;
+	if (!h)
+		return false;
+	emit_c(ir, &eo, c, base_name(hpath));
+	emit_h(ir, &eo, h);
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	Opts o = parse_args(argc, argv);
 	Target *tgt = NULL;
-	if (tfile) {
-		if (!(tgt = tgt_load_file(tfile))) {
+	if (o.tfile) {
+		if (!(tgt = tgt_load_file(o.tfile))) {
 			tgt_cleanup();
 			arena_free_all();
 			return 1;
 		}
-	} else if (!(tgt = tgt_find(target))) {
-		bad_usage("unknown target '%s' (ltcc --list-targets shows them)", target);
+	} else if (!(tgt = tgt_find(o.target))) {
+		bad_usage("unknown target '%s' (ltcc --list-targets shows them)", o.target);
 	}
-	if (dump && strcmp(dump, "ast") && strcmp(dump, "model") && strcmp(dump, "ir"))
-		bad_usage("unknown dump '%s' (ast, model or ir)", dump);
-	if (ext && (sa || ss))
-		bad_usage("%s", "--external-buffers: the caller places arena and state, not --section-arena/--section-state");
-	if (ngold && !tbdir)
-		bad_usage("%s", "--golden goes with --emit-testbench DIR");
-	if (prefix && !valid_ident(prefix))
-		bad_usage("prefix '%s' is not a C identifier", prefix);
-	if (out && (strlen(out) < 3 || strcmp(out + strlen(out) - 2, ".c")))
-		bad_usage("output '%s' must end in .c (the header is written beside it)", out);
-
-	int rc = 1;
-	SrcFile *src = src_read(ltd);
-	Node *root;
-	if (!src) {
-		if (!diag_error_count())
-			diag_plain_error("cannot read %s", ltd);
-		goto done;
-	}
-	if (!ast_parse(src, &root))
-		goto done;
-	if (dump && !strcmp(dump, "ast")) {
-		dump_ast(root, 0);
-		rc = 0;
-		goto done;
-	}
-	Model *m = check_model(root, ltd);
-	if (!m)
-		goto done;
-	if (dump && !strcmp(dump, "model")) {
-		dump_model(m);
-		rc = 0;
-		goto done;
-	}
-	WeightFile *wf = wf_load(m->weights_path);
-	if (!wf) {
-		diag_note(m->weights_loc, "weights named here");
-		goto done;
-	}
-	IR *ir = lower_model(m, wf);
-	if (!ir)
-		goto done;
-	fuse_program(ir, &fo);
-	plan_memory(ir);
-	if (dump) {
-		dump_ir(ir);
-		rc = 0;
-		goto done;
-	}
-	if (report)
-		report_text(ir, tgt, stdout);
-	if ((rjson && !report_json(ir, tgt, rjson)) || (rsvg && !report_svg(ir, rsvg)))
-		goto done;
-	if (fit_check && !report_fits(ir, tgt, true))
-		goto done;
-	if ((report || rjson || rsvg) && !out) {  /* a report alone writes no C */
-		rc = 0;
-		goto done;
-	}
-
-	if (!prefix)
-		prefix = m->name;
-	if (!out)
-		out = arena_printf("%s.c", prefix);
-	char *hpath = arena_strdup(out);
-	hpath[strlen(hpath) - 1] = 'h';
-	EmitOpts eo = { .prefix = prefix, .target = tgt, .cmdline = cmd, .ltd_name = base_name(ltd),
-			.external_buffers = ext, .sec_weights = sw, .sec_arena = sa, .sec_state = ss };
-	if (tbdir && !testbench_write(ir, prefix, base_name(hpath), tbdir, goldens, ngold))
-		goto done;
-	OutFile oc = {0}, oh = {0};
-	if (!out_open(&oc, out) || !out_open(&oh, hpath)) {
-		out_close(&oc, false);
-		goto done;
-	}
-	emit_c(ir, &eo, oc.f, base_name(hpath));
-	emit_h(ir, &eo, oh.f);
-	if (!out_close(&oc, true)) {
-		out_close(&oh, false);
-		goto done;
-	}
-	if (!out_close(&oh, true)) {
-		remove(out);
-		goto done;
-	}
-	rc = 0;
-done:
+	bool dumped = false;
+	IR *ir = compile(&o, &dumped);
+	int rc = dumped ? 0 : 1;
+	if (ir)
+		rc = write_outputs(&o, ir, tgt) && out_commit() ? 0 : 1;
+	out_abort();
 	tgt_cleanup();
 	arena_free_all();
 	return rc;

@@ -201,11 +201,11 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 		json_object_array_add(layers, r);
 	}
 	json_object_object_add(o, "layers", layers);
-	int rc = json_object_to_file_ext(path, o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	FILE *f = out_create(path);
+	if (f)
+		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
-	if (rc)
-		diag_plain_error("cannot write %s", path);
-	return rc == 0;
+	return f != NULL;
 }
 
 /* The arena as a picture: x = op index (encode, then decode_step), y =
@@ -213,11 +213,9 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
  * as a dashed line. */
 bool report_svg(const IR *ir, const char *path)
 {
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		diag_plain_error("cannot write %s", path);
+	FILE *f = out_create(path);
+	if (!f)
 		return false;
-	}
 	int ne = ir->encode.nops, ns = ir->step.nops, nops = ne + ns;
 	double W = 1200, H = 640, L = 70, Tm = 80;
 	double sx = (W - L - 20) / (nops ? nops : 1), sy = (H - Tm - 40) / (double)(ir->arena_floats ? ir->arena_floats : 1);
@@ -259,10 +257,5 @@ bool report_svg(const IR *ir, const char *path)
 	fprintf(f, "<text x=\"%.0f\" y=\"%.0f\">op index: encode (0-%d), then decode_step</text>\n", L, H - 15, ne ? ne - 1 : 0);
 	fprintf(f, "<text x=\"10\" y=\"%.0f\" transform=\"rotate(-90 10 %.0f)\">arena offset</text>\n", H / 2, H / 2);
 	fprintf(f, "</svg>\n");
-	bool ok = !ferror(f);
-	if (fclose(f) || !ok) {
-		diag_plain_error("error writing %s", path);
-		return false;
-	}
 	return true;
 }

@@ -69,6 +69,15 @@ static xmlNodePtr child(xmlNodePtr n, const char *name)
 	return NULL;
 }
 
+/* Every byte of s in the set; the fields that reach the generated file
+ * are held to these, on top of being escaped there. */
+static bool only(const char *s, const char *set)
+{
+	return *s && strspn(s, set) == strlen(s);
+}
+
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
 static bool yes(xmlNodePtr n, const char *a) { return !strcmp(attr(n, a), "yes"); }
 
 static bool validate(xmlDocPtr doc, const char *name)
@@ -118,6 +127,15 @@ static Target *from_doc(xmlDocPtr doc, const char *name)
 	t->family = attr(k, "family");
 	t->clock_mhz = atoi(attr(cost, "clock-mhz"));
 	t->macs_per_cycle = strtod(attr(cost, "macs-per-cycle"), NULL);
+	if (!only(t->name, ALNUM "_.-")) {
+		fail(name, xmlGetLineNo(r), "target name '%s' may hold only letters, digits, '_', '.' and '-'", t->name);
+		return NULL;
+	}
+	if (*t->cflags && !only(t->cflags, ALNUM " _=,.+-/:")) {
+		fail(name, xmlGetLineNo(child(r, "cflags")),
+		     "cflags '%s' may hold only letters, digits, spaces and _ = , . + - / :", t->cflags);
+		return NULL;
+	}
 	if (!tmpl_family(t->family)) {
 		fail(name, xmlGetLineNo(k), "unknown kernel family '%s' (generic, scalar, avx2 or mve)", t->family);
 		return NULL;
@@ -129,8 +147,12 @@ static Target *from_doc(xmlDocPtr doc, const char *name)
  * entity substitution and no external DTD. */
 #define XML_OPTS (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
-static Target *parse(const char *buf, int len, const char *name)
+Target *tgt_parse(const char *buf, size_t len, const char *name)
 {
+	if (len > TARGET_MAX_BYTES || strlen(buf) != len) {
+		fail(name, 0, "%s", len > TARGET_MAX_BYTES ? "target description too large" : "target description contains a NUL byte");
+		return NULL;
+	}
 	/* refuse a DTD before libxml2 reads a byte of it */
 	if (strstr(buf, "<!DOCTYPE")) {
 		int line = 1;
@@ -142,7 +164,7 @@ static Target *parse(const char *buf, int len, const char *name)
 	xml_msg[0] = 0;
 	xml_line = 0;
 	xmlSetStructuredErrorFunc(NULL, on_xml_error);
-	xmlDocPtr doc = xmlReadMemory(buf, len, name, NULL, XML_OPTS);
+	xmlDocPtr doc = xmlReadMemory(buf, (int)len, name, NULL, XML_OPTS);
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (!doc) {
 		fail(name, xml_line, "malformed XML: %s", xml_msg[0] ? xml_msg : "cannot parse");
@@ -163,20 +185,20 @@ const char *tmpl_family(const char *family)
 
 Target *tgt_load_file(const char *path)
 {
-	SrcFile *f = src_read(path);
-	if (!f) {
-		if (!diag_error_count())
-			diag_plain_error("cannot read target file %s", path);
+	size_t len;
+	char *buf = file_read(path, "target description", TARGET_MAX_BYTES, &len);
+	if (!buf)
 		return NULL;
-	}
-	return parse(f->text, (int)strlen(f->text), path);
+	Target *t = tgt_parse(buf, len, path);
+	free(buf);
+	return t;
 }
 
 Target *tgt_find(const char *name)
 {
 	for (int i = 0; tmpl_targets[i].name; i++)
 		if (!strcmp(tmpl_targets[i].name, name))
-			return parse(tmpl_targets[i].xml, (int)strlen(tmpl_targets[i].xml),
+			return tgt_parse(tmpl_targets[i].xml, strlen(tmpl_targets[i].xml),
 				     arena_printf("targets/%s.xml", name));
 	return NULL;
 }

@@ -6,6 +6,7 @@
  *
  * Goldens are files in tools/reference.py's format:
  *   ltcc-golden 1 / src N ids / enc N D vals / tgt M ids / logits M V vals / ... */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ltcc.h"
@@ -37,23 +38,29 @@ static float *floats(FILE *f, const char *tag, int *r, int *c)
 		return NULL;
 	float *v = arena_alloc(sizeof(float) * (size_t)((long)*r * *c + 1));
 	for (long i = 0; i < (long)*r * *c; i++)
-		if (fscanf(f, "%f", &v[i]) != 1)
+		if (fscanf(f, "%f", &v[i]) != 1 || !isfinite(v[i]))
 			return NULL;
 	return v;
 }
 
 static bool read_case(const char *path, Case *c)
 {
-	FILE *f = fopen(path, "r");
+	size_t len;
+	char *buf = file_read(path, "golden file", GOLDEN_MAX_BYTES, &len);
+	if (!buf)
+		return false;
+	FILE *f = fmemopen(buf, len + 1, "r");
+	if (!f)
+		die("fmemopen failed");
 	char magic[32];
 	int ver;
 	const char *b = strrchr(path, '/');
 	c->name = arena_strdup(b ? b + 1 : path);
-	bool ok = f && fscanf(f, "%31s %d", magic, &ver) == 2 && !strcmp(magic, "ltcc-golden") &&
+	bool ok = fscanf(f, "%31s %d", magic, &ver) == 2 && !strcmp(magic, "ltcc-golden") &&
 		  (c->src = ints(f, "src", &c->ns)) && (c->enc = floats(f, "enc", &c->er, &c->ec)) &&
 		  (c->tgt = ints(f, "tgt", &c->nt)) && (c->logits = floats(f, "logits", &c->lr, &c->lc));
-	if (f)
-		fclose(f);
+	fclose(f);
+	free(buf);
 	if (!ok)
 		diag_plain_error("%s: not a golden file (tools/reference.py's format)", path);
 	return ok;
@@ -106,12 +113,9 @@ bool testbench_write(const IR *ir, const char *prefix, const char *hname, const 
 	for (int i = 0; i < ngold; i++)
 		if (!read_case(goldens[i], &cs[i]) || !fits_model(ir, &cs[i]))
 			return false;
-	const char *path = arena_printf("%s/testbench.c", dir), *tmp = arena_printf("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		diag_plain_error("cannot write %s", path);
+	FILE *f = out_create(arena_printf("%s/testbench.c", dir));
+	if (!f)
 		return false;
-	}
 	const char *P = prefix;
 	char *U = arena_strdup(prefix);
 	for (char *p = U; *p; p++)
@@ -139,7 +143,7 @@ bool testbench_write(const IR *ir, const char *prefix, const char *hname, const 
 	fprintf(f, "\nstatic const struct { const char *name; const int32_t *src, *tgt; const float *enc, *logits; int ns, nt, ne; }"
 		   " cases[%d] = {\n", ngold ? ngold : 1);
 	for (int i = 0; i < ngold; i++)
-		fprintf(f, "\t{ \"%s\", src%d, tgt%d, enc%d, logits%d, %d, %d, %d },\n", cs[i].name, i, i, i, i,
+		fprintf(f, "\t{ %s, src%d, tgt%d, enc%d, logits%d, %d, %d, %d },\n", emit_c_string(cs[i].name), i, i, i, i,
 			cs[i].ns, cs[i].nt, cs[i].er * cs[i].ec);
 	if (!ngold)
 		fprintf(f, "\t{ 0, 0, 0, 0, 0, 0, 0, 0 },\n");
@@ -162,11 +166,5 @@ bool testbench_write(const IR *ir, const char *prefix, const char *hname, const 
 	fprintf(f, "\t\tif (!(enc_err <= TOL && log_err <= TOL))\n\t\t\tfailed++;\n\t}\n");
 	fprintf(f, "\tprintf(\"testbench: %%d passed, %%d failed\\n\", %d - failed, failed);\n", ngold);
 	fprintf(f, "\treturn failed ? 1 : 0;\n}\n");
-	bool ok = !ferror(f);
-	if (fclose(f) || !ok || rename(tmp, path)) {
-		remove(tmp);
-		diag_plain_error("error writing %s", path);
-		return false;
-	}
 	return true;
 }

@@ -79,29 +79,6 @@ static int by_begin(const void *a, const void *b)
 	return x->b < y->b ? -1 : x->b > y->b ? 1 : (x->e > y->e) - (x->e < y->e);
 }
 
-static unsigned char *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 1 << 20, n = 0, r;
-	unsigned char *buf = malloc(cap);
-	while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
-		n += r;
-		if (n == cap) {
-			unsigned char *nb = realloc(buf, cap *= 2);
-			if (!nb)
-				free(buf);
-			buf = nb;
-		}
-	}
-	fclose(f);
-	if (!buf)
-		die("out of memory reading %s", path);
-	*len = n;
-	return buf;
-}
-
 /* Parse one header entry into t; false after reporting. */
 static bool parse_entry(const char *path, const char *name, json_object *o, size_t data_len, WTensor *t, Range *r)
 {
@@ -167,12 +144,19 @@ static bool parse_entry(const char *path, const char *name, json_object *o, size
 	return true;
 }
 
-WeightFile *wf_load(const char *path)
+WeightFile *wf_load(const char *path, size_t limit)
 {
 	size_t len;
-	unsigned char *buf = read_all(path, &len);
+	unsigned char *buf = file_read(path, "weight file", limit, &len);
 	if (!buf)
-		return fail(path, "cannot read weight file");
+		return NULL;
+	WeightFile *wf = wf_parse(path, buf, len);
+	free(buf);
+	return wf;
+}
+
+WeightFile *wf_parse(const char *path, const unsigned char *buf, size_t len)
+{
 	WeightFile *wf = NULL;
 	json_object *root = NULL;
 	Range *ranges = NULL;
@@ -254,7 +238,6 @@ out:
 	free(ranges);
 	if (root)
 		json_object_put(root);
-	free(buf);
 	return wf;
 }
 

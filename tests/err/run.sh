@@ -10,7 +10,7 @@
 #   - the exit status must be the one in NAME.status if there is one, else
 #     1 when NAME.err holds an "error:" and 0 when it does not (warnings);
 #   - a failed run must leave no output behind (no out.c, out.h or
-#     out.c.tmp*); a successful one must leave exactly out.c and out.h.
+#     temporaries); a successful one must leave exactly out.c and out.h.
 # Then the usage checks (exit 2, or 1 for unreadable input/output).
 # Prints [PASS] NAME / [FAIL] NAME, then "N passed, M failed"; exit 1 if any
 # failed. LTCC=path overrides the compiler (e.g. an ASan build).
@@ -166,9 +166,9 @@ $help
 usage usage-unknown-dump 2 "ltcc: unknown dump 'tokens' (ast, model or ir)
 $help
 " "$toy" -d tokens
-usage input-unreadable 1 "ltcc: error: cannot read $D/no-such-model.ltd
+usage input-unreadable 1 "ltcc: error: $D/no-such-model.ltd: cannot read model description: No such file or directory
 " "$D/no-such-model.ltd" -o "$tmp/input-unreadable/out.c"
-usage output-unwritable 1 "ltcc: error: cannot write $tmp/output-unwritable/no-such-dir/out.c
+usage output-unwritable 1 "ltcc: error: cannot write $tmp/output-unwritable/no-such-dir/out.c: No such file or directory
 " "$toy" -o "$tmp/output-unwritable/no-such-dir/out.c"
 
 echo "$pass passed, $fail failed"

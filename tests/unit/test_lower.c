@@ -29,7 +29,7 @@ static int setup(void)
 	if (f && ast_parse(f, &root))
 		mixed = check_model(root, LTD);
 	if (mixed)
-		mixed_wf = wf_load(mixed->weights_path);
+		mixed_wf = wf_load(mixed->weights_path, WEIGHTS_MAX_BYTES);
 	const char *d = cap_end();
 	if (!mixed_wf) {
 		fprintf(stderr, "cannot load %s:\n%s", LTD, d);
@@ -558,7 +558,7 @@ static const char *write_variant(const char *name, const char *skip, const char 
 static WeightFile *load_quiet(const char *path)
 {
 	cap_begin();
-	WeightFile *wf = wf_load(path);
+	WeightFile *wf = wf_load(path, WEIGHTS_MAX_BYTES);
 	const char *d = cap_end();
 	if (!wf)
 		fprintf(stderr, "\n%s", d);

@@ -51,7 +51,7 @@ static void le_u16(const uint16_t *v, int n, unsigned char *out)
 static WeightFile *load(const char *path, const char **diags)
 {
 	cap_begin();
-	WeightFile *wf = wf_load(path);
+	WeightFile *wf = wf_load(path, WEIGHTS_MAX_BYTES);
 	*diags = cap_end();
 	return wf;
 }
@@ -378,7 +378,7 @@ static void test_file_shorter_than_8_bytes(void)
 
 static void test_missing_file(void)
 {
-	REFUSED(tmp_path("does-not-exist.safetensors"), "cannot read weight file\n");
+	REFUSED(tmp_path("does-not-exist.safetensors"), "cannot read weight file: No such file or directory\n");
 }
 
 /* Every prefix of a valid file, and the file with each header byte
