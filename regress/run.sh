@@ -9,10 +9,15 @@
 #        TARGETS="generic x86-avx2" selects targets; generic-ext (caller's
 #        buffers, weights in a named section) and generic-nofuse (every
 #        fusion pass off) are generic builds made another way.
+#        LTCC=path picks the compiler (an ASan build), RB=dir the build
+#        folder, CC the C compiler and GEN_CFLAGS extra flags for compiling
+#        and linking the generated code and the driver (sanitizers).
 set -u
 PY=${PY:-/usr/bin/python3}
 CC=${CC:-cc}
-B=build/regress
+LTCC=${LTCC:-build/ltcc}
+GEN_CFLAGS=${GEN_CFLAGS:-}
+B=${RB:-build/regress}
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed"}
 targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse"}
@@ -38,7 +43,7 @@ for m in $models; do
 		touch "$G/.$m.stamp"
 	fi
 	# the memory plan: arena within 5 % of its lower bound, 3x below naive
-	build/ltcc "models/$m.ltd" --report-json "$B/$m.report.json" >/dev/null
+	"$LTCC" "models/$m.ltd" --report-json "$B/$m.report.json" >/dev/null
 	num() { sed -n "s/^ *\"$1\": *\([0-9]*\),*$/\1/p" "$B/$m.report.json"; }
 	arena=$(num arena_bytes) lower=$(num arena_lower_bound_bytes) naive=$(num arena_naive_bytes)
 	if [ $((arena * 100)) -le $((lower * 105)) ] && [ $((naive)) -ge $((arena * 3)) ]; then
@@ -58,14 +63,15 @@ for m in $models; do
 		# generic-nofuse: every switchable fusion pass off, same goldens
 		[ "$t" = generic-nofuse ] && opts="-t generic --no-fold-q-scale --no-fold-softmax --no-fuse-glu --no-fuse-residual-ln --no-fuse-ln-linear --no-zero-copy --no-stream-attention --no-fuse-dyn-taps"
 		# shellcheck disable=SC2086
-		if ! build/ltcc "models/$m.ltd" $opts -o "$d/m.c" --prefix m; then
+		if ! "$LTCC" "models/$m.ltd" $opts -o "$d/m.c" --prefix m; then
 			bad "$m/$t: ltcc failed"; continue
 		fi
 		# the flags the generated file says it is built with
 		flags=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$d/m.c")
-		if ! $CC $flags -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
-		   || ! $CC -std=c99 -O2 -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
-		   || ! $CC -o "$d/run" "$d/m.o" "$d/driver.o" -lm; then
+		# shellcheck disable=SC2086
+		if ! $CC $flags $GEN_CFLAGS -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
+		   || ! $CC -std=c99 -O2 $GEN_CFLAGS -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
+		   || ! $CC $GEN_CFLAGS -o "$d/run" "$d/m.o" "$d/driver.o" -lm; then
 			bad "$m/$t: generated C does not build warning-free with: $flags"; continue
 		fi
 		if nm "$d/m.o" | grep -qwE 'U (malloc|calloc|realloc|free|aligned_alloc)'; then
