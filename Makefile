@@ -62,6 +62,10 @@ models/%.safetensors models/%.json: tools/gen_models.py tools/st.py
 models: $(MODELS:%=models/%.safetensors) $(MODELS:%=models/%.json)
 
 UNIT_OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
+# the compiler without main(), for the fuzz harnesses
+$(B)/libltcc.a: $(UNIT_OBJS)
+	rm -f $@
+	ar rcs $@ $^
 $(B)/unit_tests: $(wildcard tests/unit/*.c) $(UNIT_OBJS)
 	$(CC) $(CFLAGS) $(XCFLAGS) -Icompiler -I$(B) -o $@ $(wildcard tests/unit/*.c) $(UNIT_OBJS) -lcunit $(LDLIBS)
 
@@ -69,7 +73,10 @@ test: deps
 	$(MAKE) all models
 	$(MAKE) check
 
-# the test suites, without the dependency step
+# the test suites, without the dependency step; then the same suites
+# against an ASan+UBSan build of ltcc (the golden one also builds the
+# generated code with the sanitizers), and each fuzz harness over its
+# regression inputs and for FUZZ_CHECK_SECONDS
 check: $(B)/ltcc $(B)/unit_tests
 	$(B)/unit_tests
 	sh tests/err/run.sh
@@ -78,6 +85,69 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh regress/run.sh
 	sh regress/targets.sh
 	LTCC=$(B)/ltcc B=$(B)/real sh regress/real/run.sh
+	$(MAKE) check-asan
+	$(MAKE) check-fuzz
+
+# ---- sanitizers: ltcc built with clang's ASan and UBSan in $(SB) ----
+SAN_CC     ?= clang
+SAN_FLAGS   = -fsanitize=address,undefined -fno-sanitize-recover=all
+SB          = $(B)/asan
+asan:
+	@$(MAKE) --no-print-directory B=$(SB) CC=$(SAN_CC) CFLAGS="-O1 -g -fno-omit-frame-pointer $(SAN_FLAGS)" \
+		$(SB)/ltcc $(SB)/unit_tests
+check-asan: asan
+	$(SB)/unit_tests
+	LTCC=$(SB)/ltcc sh tests/err/run.sh
+	LTCC=$(SB)/ltcc sh tests/targets/run.sh
+	# (the test driver's own buffers are left to exit: no leak check there)
+	ASAN_OPTIONS=detect_leaks=0 LTCC=$(SB)/ltcc RB=$(SB)/regress CC=$(SAN_CC) GEN_CFLAGS="$(SAN_FLAGS)" \
+		TARGETS="generic generic-nofuse" sh regress/run.sh
+
+# ---- fuzzing: libFuzzer harnesses in fuzz/ (fuzz/README.md), built in $(FB)
+# with the compiler's objects instrumented (-fsanitize=fuzzer-no-link) ----
+FUZZ_CC      ?= clang
+FB            = $(B)/fuzz
+FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
+HARNESSES     = ltd weights target api
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 20
+FUZZ_BINS     = $(HARNESSES:%=$(FB)/%)
+
+# the sub-make builds the compiler's objects into $(FB)/obj; then the harnesses
+fuzz-build: $(B)/ltcc
+	@$(MAKE) --no-print-directory B=$(FB)/obj CC=$(FUZZ_CC) \
+		CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" $(FB)/obj/libltcc.a
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+$(FB)/ltd $(FB)/target $(FB)/weights: $(FB)/%: fuzz/%.c fuzz/fuzz.h compiler/ltcc.h $(FB)/obj/libltcc.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(XCFLAGS) -Icompiler \
+		-DFUZZ_TINY_LTD='"$(CURDIR)/fuzz/tiny.ltd"' -o $@ $< $(FB)/obj/libltcc.a $(LDLIBS)
+
+# the api harness links tiny.ltd compiled by ltcc twice: every pass on with
+# the caller's buffers (fz), every pass off (fzn)
+NOFUSE = --no-fold-q-scale --no-fold-softmax --no-fuse-glu --no-fuse-residual-ln --no-fuse-ln-linear \
+	--no-zero-copy --no-stream-attention --no-fuse-dyn-taps
+$(FB)/gen/fz.c: fuzz/tiny.ltd fuzz/tiny.safetensors $(B)/ltcc
+	@mkdir -p $(FB)/gen
+	$(B)/ltcc fuzz/tiny.ltd --prefix fz --external-buffers -o $@
+$(FB)/gen/fzn.c: fuzz/tiny.ltd fuzz/tiny.safetensors $(B)/ltcc
+	@mkdir -p $(FB)/gen
+	$(B)/ltcc fuzz/tiny.ltd --prefix fzn $(NOFUSE) -o $@
+# (the kernels' loop compares are not worth tracing: 60 % of the time)
+$(FB)/gen/%.o: $(FB)/gen/%.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp \
+		-std=c99 -Wall -Wextra -Werror -c -o $@ $<
+$(FB)/api: fuzz/api.c $(FB)/gen/fz.o $(FB)/gen/fzn.o
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=c99 -Wall -Wextra -Werror -I$(FB)/gen \
+		-o $@ fuzz/api.c $(FB)/gen/fz.o $(FB)/gen/fzn.o -lm
+
+# every harness for FUZZ_SECONDS, growing the corpus in $(FB)/corpus
+fuzz: fuzz-build
+	FB=$(FB) sh fuzz/run.sh -t $(FUZZ_SECONDS) -c $(FB)/corpus $(HARNESSES)
+# every regression input once, then every harness for FUZZ_CHECK_SECONDS
+check-fuzz: fuzz-build
+	FB=$(FB) sh fuzz/run.sh -t $(FUZZ_CHECK_SECONDS) $(HARNESSES)
 
 # the two trained models (models/README.md) compiled and linked into one
 # program: a few German words translated, a line of text generated
@@ -96,4 +166,4 @@ bench: deps
 	$(MAKE) all
 	$(PY) bench/bench.py
 
-.PHONY: deps models test check demo bench
+.PHONY: deps models test check demo bench asan check-asan fuzz-build fuzz check-fuzz

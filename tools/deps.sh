@@ -16,6 +16,10 @@ need libxml2-dev    test -f /usr/include/libxml2/libxml/parser.h
 need libcunit1-dev  test -f /usr/include/CUnit/Basic.h
 need python3-numpy  /usr/bin/python3 -c "import numpy"
 need python3-torch  /usr/bin/python3 -c "import torch"
+# the sanitizer builds (make check-asan) and the libFuzzer harnesses
+# (make fuzz, make check-fuzz): clang 14, its ASan/UBSan/libFuzzer runtimes
+need clang               command -v clang
+need libclang-rt-14-dev  dpkg -s libclang-rt-14-dev
 # the toolchains, emulators and data the target and real-model tests use,
 # listed one package a line beside those tests
 for list in runtime/packages.txt regress/real/packages.txt; do

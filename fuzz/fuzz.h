@@ -1,0 +1,43 @@
+/* fuzz.h — what every libFuzzer harness in fuzz/ shares: diagnostics go to
+ * /dev/null, and the compiler's global state (error count, arena) is reset
+ * around each input, so one input cannot change what the next one does.
+ * die() aborts, which libFuzzer reports as a crash: an internal bug. */
+#ifndef FUZZ_H
+#define FUZZ_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ltcc.h"
+
+static FILE *fz_devnull;
+
+static inline void fz_begin(void)
+{
+	if (!fz_devnull) {
+		fz_devnull = fopen("/dev/null", "w");
+		if (!fz_devnull)
+			abort();
+	}
+	diag_set_stream(fz_devnull);
+	diag_reset();
+}
+
+static inline void fz_end(void)
+{
+	arena_free_all();
+	diag_reset();
+}
+
+/* A copy of data[0..size) with a NUL after it (malloc'd, the caller frees). */
+static inline char *fz_cstring(const uint8_t *data, size_t size)
+{
+	char *s = malloc(size + 1);
+	if (!s)
+		abort();
+	memcpy(s, data, size);
+	s[size] = 0;
+	return s;
+}
+
+#endif
