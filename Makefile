@@ -109,7 +109,7 @@ FUZZ_CC      ?= clang
 FB            = $(B)/fuzz
 FUZZ_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   = -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN)
-HARNESSES     = ltd weights target api
+HARNESSES     = ltd weights target api model
 FUZZ_SECONDS ?= 60
 FUZZ_CHECK_SECONDS ?= 20
 FUZZ_BINS     = $(HARNESSES:%=$(FB)/%)
@@ -120,7 +120,7 @@ fuzz-build: $(B)/ltcc
 		CFLAGS="$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link" $(FB)/obj/libltcc.a
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 
-$(FB)/ltd $(FB)/target $(FB)/weights: $(FB)/%: fuzz/%.c fuzz/fuzz.h compiler/ltcc.h $(FB)/obj/libltcc.a
+$(FB)/ltd $(FB)/target $(FB)/weights $(FB)/model: $(FB)/%: fuzz/%.c fuzz/fuzz.h compiler/ltcc.h $(FB)/obj/libltcc.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(XCFLAGS) -Icompiler \
 		-DFUZZ_TINY_LTD='"$(CURDIR)/fuzz/tiny.ltd"' -o $@ $< $(FB)/obj/libltcc.a $(LDLIBS)
 

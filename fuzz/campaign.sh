@@ -17,7 +17,7 @@ plan=${*:-"target:1000 api:1500 ltd:1800 weights:1800"}
 mkdir -p "$FB/logs" "$FB/artifacts"
 maxlen() {
 	case $1 in
-	ltd|target) echo 4096 ;;
+	ltd|target|model) echo 4096 ;;
 	weights) echo 20000 ;;
 	api) echo 1024 ;;
 	esac
@@ -25,7 +25,9 @@ maxlen() {
 for hs in $plan; do
 	h=${hs%%:*} secs=${hs#*:}
 	mkdir -p "$FB/corpus/$h"
-	cmd="$FB/$h -runs=$RUNS -max_total_time=$secs -max_len=$(maxlen "$h") -timeout=10 -dict=fuzz/$h.dict -print_final_stats=1 -artifact_prefix=$FB/artifacts/$h- $FB/corpus/$h fuzz/corpus/$h"
+	dict=fuzz/$h.dict
+	[ "$h" = model ] && dict=fuzz/ltd.dict
+	cmd="$FB/$h -runs=$RUNS -max_total_time=$secs -max_len=$(maxlen "$h") -timeout=10 -dict=$dict -print_final_stats=1 -artifact_prefix=$FB/artifacts/$h- $FB/corpus/$h fuzz/corpus/$h"
 	echo "$cmd" >"$FB/logs/$h.cmd"
 	echo "$(date -u +%FT%TZ) start $h: $cmd"
 	# shellcheck disable=SC2086

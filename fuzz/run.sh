@@ -3,11 +3,12 @@
 #
 # Usage (from the repo root):  sh fuzz/run.sh [-t SECONDS] [-c CORPUS_DIR] [HARNESS...]
 #
-# For each harness (default: ltd weights target api):
+# For each harness (default: ltd weights target api model):
 #   1. every file in fuzz/regress/HARNESS/ once, no fuzzing: [PASS]/[FAIL]
 #      per file (these are the inputs that once found a bug);
 #   2. with -t SECONDS > 0, fuzz for that long on one worker, starting from
-#      the seeds in fuzz/corpus/HARNESS/ with fuzz/HARNESS.dict; new inputs
+#      the seeds in fuzz/corpus/HARNESS/ with fuzz/HARNESS.dict (model:
+#      ltd.dict); new inputs
 #      go to CORPUS_DIR/HARNESS (-c; default a temporary folder, so every
 #      run starts from the committed seeds). A crash, leak, sanitizer report
 #      or timeout is a [FAIL]; the input is kept in $FB/artifacts/.
@@ -25,7 +26,7 @@ while getopts t:c: o; do
 	esac
 done
 shift $((OPTIND - 1))
-harnesses=${*:-"ltd weights target api"}
+harnesses=${*:-"ltd weights target api model"}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ltcc-fuzz.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
@@ -40,6 +41,7 @@ opts() {
 	weights) echo "-max_len=20000 -timeout=10" ;;
 	target)  echo "-max_len=4096 -timeout=10" ;;
 	api)     echo "-max_len=1024 -timeout=10" ;;
+	model)   echo "-max_len=4096 -timeout=10" ;;
 	esac
 }
 
@@ -64,6 +66,7 @@ for h in $harnesses; do
 	mkdir -p "$dir"
 	dict=""
 	[ -f "fuzz/$h.dict" ] && dict="-dict=fuzz/$h.dict"
+	[ "$h" = model ] && dict="-dict=fuzz/ltd.dict"
 	# shellcheck disable=SC2046,SC2086
 	"$bin" $(opts "$h") $dict -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$FB/artifacts/$h-" "$dir" "fuzz/corpus/$h" >"$tmp/out" 2>&1
