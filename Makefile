@@ -81,6 +81,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	$(B)/unit_tests
 	sh tests/err/run.sh
 	sh tests/targets/run.sh
+	sh tests/robust/run.sh
 	sh tests/import/run.sh
 	sh regress/run.sh
 	sh regress/targets.sh

@@ -91,10 +91,17 @@ static const char *shape_str(const int64_t *s, int nd)
 	return arena_strdup(buf);
 }
 
+static bool weight_id_taken(const IR *ir, const char *id)
+{
+	for (int i = 0; i < ir->ntensors; i++)
+		if (ir->tensors[i]->kind == T_WEIGHT && ir->tensors[i]->name && !strcmp(ir->tensors[i]->name, id))
+			return true;
+	return false;
+}
+
 /* A short C identifier for a fairseq tensor name:
  * encoder.layers.0.self_attn.branches.1.linear1.weight -> w_enc0_b1_linear1_w.
- * The full name stays in the comment above the array. If the short form
- * is taken (unusual prefixes), the whole name, sanitised, is used. */
+ * The full name stays in the comment above the array. */
 static const char *weight_id(const IR *ir, const char *name)
 {
 	static const char *const rw[][2] = {
@@ -128,15 +135,11 @@ static const char *weight_id(const IR *ir, const char *name)
 	for (char *q = buf; *q; q++)
 		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
 			*q = '_';
-	for (int i = 0; i < ir->ntensors; i++)
-		if (ir->tensors[i]->kind == T_WEIGHT && ir->tensors[i]->name && !strcmp(ir->tensors[i]->name, buf)) {
-			char *id = arena_printf("w_%s", name);
-			for (char *q = id; *q; q++)
-				if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
-					*q = '_';
-			return id;
-		}
-	return arena_strdup(buf);
+	/* unusual prefixes can map two names to one identifier: number them */
+	const char *id = arena_strdup(buf);
+	for (int k = 2; weight_id_taken(ir, id); k++)
+		id = arena_printf("%s_%d", buf, k);
+	return id;
 }
 
 /* Bind the weight tensor `name` with shape (d0, d1), or (d0,) when d1 = 0.

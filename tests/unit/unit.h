@@ -14,6 +14,7 @@ void register_parse_suite(void);
 void register_check_suite(void);
 void register_weights_suite(void);
 void register_lower_suite(void);
+void register_files_suite(void);
 
 /* Start capturing diagnostics (and diag_reset()); cap_end() stops and
  * returns everything printed since, valid until the next cap_begin(). */
