@@ -492,12 +492,20 @@ static void emit_entries(Emit *e)
 
 	fprintf(f, "/* ---- entry points ---- */\n\n");
 	if (e->o->external_buffers) {
+		/* new state memory holds no source and no history: start over,
+		 * or a language model's first step would read whatever it held */
 		fprintf(f, "void %s_set_buffers(float *arena_buf, float *state_buf)\n{\n", P);
-		fprintf(f, "\tarena = arena_buf;\n\tstate = state_buf;\n}\n\n");
+		fprintf(f, "\tarena = arena_buf;\n\tstate = state_buf;\n");
+		if (!m->is_lm)
+			fprintf(f, "\tst_ready = 0;\n");
+		fprintf(f, "\t%s_reset();\n}\n\n", P);
 	}
-	fprintf(f, "void %s_reset(void)\n{\n\tst_pos = 0;\n", P);
+	/* without state a reset changes nothing, not even the position:
+	 * position and history stay in step */
+	fprintf(f, "void %s_reset(void)\n{\n", P);
 	if (e->o->external_buffers)
 		fprintf(f, "\tif (!state)\n\t\treturn;\n");
+	fprintf(f, "\tst_pos = 0;\n");
 	for (int i = 0; i < ir->ntensors; i++) {
 		Tensor *t = ir->tensors[i];
 		if (t->kind == T_STATE && strstr(t->name, "_hist"))
