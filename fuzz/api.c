@@ -274,12 +274,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6: do_greedy(&r); break;
 		case 7:
-			/* take the buffers away, or give them back and start over
-			 * (what the state held is the caller's business then) */
+			/* take the buffers away, or give them back: new buffers
+			 * start over, so no decode_step before the next encode
+			 * (that one once read a stale conv history) */
 			have_buffers = !have_buffers;
 			fz_set_buffers(have_buffers ? arena_buf : NULL, have_buffers ? state_buf : NULL);
-			if (have_buffers)
+			if (have_buffers) {
+				float l[FZ_VOCAB];
+				int rc = fz_decode_step(FZ_EOS, l);
+				if (rc != FZ_ERR_NO_SOURCE)
+					FAIL("decode_step after fz_set_buffers returned %d, expected FZ_ERR_NO_SOURCE", rc);
 				resync();
+			}
 			break;
 		}
 	}
