@@ -8,7 +8,7 @@ PREFIX  ?= /usr/local
 PY      ?= /usr/bin/python3
 B        = build
 
-SRCS = arena.c files.c diag.c check.c weights.c lower.c fuse.c plan.c emit.c report.c target.c testbench.c
+SRCS = arena.c files.c diag.c check.c weights.c lower.c fuse.c plan.c kernels.c emit.c report.c target.c testbench.c
 OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
 
 all: $(B)/ltcc
@@ -139,9 +139,17 @@ $(FB)/gen/fzn.c: fuzz/tiny.ltd fuzz/tiny.safetensors $(B)/ltcc
 $(FB)/gen/%.o: $(FB)/gen/%.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -fno-sanitize-coverage=trace-cmp \
 		-std=c99 -Wall -Wextra -Werror -c -o $@ $<
-$(FB)/api: fuzz/api.c $(FB)/gen/fz.o $(FB)/gen/fzn.o
+# and the decoder-only tiny-lm.ltd the same two ways (fzl, fzln)
+$(FB)/gen/fzl.c: fuzz/tiny-lm.ltd fuzz/tiny-lm.safetensors $(B)/ltcc
+	@mkdir -p $(FB)/gen
+	$(B)/ltcc fuzz/tiny-lm.ltd --prefix fzl --external-buffers -o $@
+$(FB)/gen/fzln.c: fuzz/tiny-lm.ltd fuzz/tiny-lm.safetensors $(B)/ltcc
+	@mkdir -p $(FB)/gen
+	$(B)/ltcc fuzz/tiny-lm.ltd --prefix fzln $(NOFUSE) -o $@
+API_GEN = $(FB)/gen/fz.o $(FB)/gen/fzn.o $(FB)/gen/fzl.o $(FB)/gen/fzln.o
+$(FB)/api: fuzz/api.c $(API_GEN)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -std=c99 -Wall -Wextra -Werror -I$(FB)/gen \
-		-o $@ fuzz/api.c $(FB)/gen/fz.o $(FB)/gen/fzn.o -lm
+		-o $@ fuzz/api.c $(API_GEN) -lm
 
 # every harness for FUZZ_SECONDS, growing the corpus in $(FB)/corpus
 fuzz: fuzz-build

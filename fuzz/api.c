@@ -7,6 +7,9 @@
  *        the state with NaN at the start of each input (all of it must be
  *        written before it is read)
  *   fzn  every pass off, static buffers
+ * and the decoder-only fuzz/tiny-lm.ltd the same two ways (fzl, fzln),
+ * which takes every decode_step and reset too (tokens and positions of
+ * its own).
  * The input is a sequence of calls (encode, decode_step, reset, greedy,
  * set_buffers with NULL), with arbitrary tokens and lengths. Both builds
  * get the same calls; the harness keeps its own model of the API state,
@@ -18,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fz.h"
+#include "fzl.h"
+#include "fzln.h"
 #include "fzn.h"
 
 #define FAIL(...) do { fprintf(stderr, "api fuzz: " __VA_ARGS__); fputc('\n', stderr); abort(); } while (0)
@@ -78,6 +83,9 @@ static float *arena_buf, *state_buf;
 static size_t arena_n, state_n;
 static int have_buffers;     /* fz_set_buffers given real buffers */
 static int ready, pos;       /* what the API should be in */
+static float *lm_arena, *lm_state;
+static size_t lm_arena_n, lm_state_n;
+static int lpos;             /* the language model's position */
 
 static void poison(float *p, size_t n)
 {
@@ -187,6 +195,26 @@ static void do_step(Rd *r)
 	}
 	free(la);
 	free(lb);
+
+	/* the language model, same token */
+	la = how >= 240 ? NULL : must_alloc(sizeof(float) * FZL_VOCAB);
+	lb = how >= 240 ? NULL : must_alloc(sizeof(float) * FZL_VOCAB);
+	want = !have_buffers ? FZL_ERR_NO_BUFFERS : tok < 0 || tok >= FZL_VOCAB ? FZL_ERR_TOKEN
+		: lpos >= FZL_MAX_TARGET ? FZL_ERR_FULL : !la ? FZL_ERR_LENGTH : 0;
+	poison(lm_arena, lm_arena_n);
+	a = fzl_decode_step(tok, la);
+	b = have_buffers ? fzln_decode_step(tok, lb) : want;
+	if (a != want || b != want)
+		FAIL("lm decode_step(%d) at position %d: returned %d (all passes) and %d (no passes), expected %d",
+		     (int)tok, lpos, a, b, want);
+	if (a == 0) {
+		lpos++;
+		finite(la, FZL_VOCAB, "lm logits");
+		finite(lb, FZL_VOCAB, "lm logits (no passes)");
+		agree(la, lb, FZL_VOCAB, "lm logits");
+	}
+	free(la);
+	free(lb);
 }
 
 static void do_greedy(Rd *r)
@@ -239,6 +267,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	state_n = FZ_STATE_BYTES / sizeof(float);
 	arena_buf = must_alloc(FZ_ARENA_BYTES);
 	state_buf = must_alloc(FZ_STATE_BYTES);
+	lm_arena_n = FZL_ARENA_BYTES / sizeof(float);
+	lm_state_n = FZL_STATE_BYTES / sizeof(float);
+	lm_arena = must_alloc(FZL_ARENA_BYTES);
+	lm_state = must_alloc(FZL_STATE_BYTES);
 	/* before any buffers or source: the documented refusals */
 	int32_t s[2] = { 4, 5 };
 	float l[FZ_VOCAB];
@@ -250,6 +282,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_set_buffers(arena_buf, state_buf);
 	if (fz_decode_step(4, l) != FZ_ERR_NO_SOURCE)
 		FAIL("decode_step before encode does not return FZ_ERR_NO_SOURCE");
+	float ll[FZL_VOCAB];
+	if (fzl_decode_step(4, ll) != FZL_ERR_NO_BUFFERS)
+		FAIL("lm decode_step before fzl_set_buffers does not return FZL_ERR_NO_BUFFERS");
+	fzl_reset();
 	return 0;
 }
 
@@ -261,15 +297,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	have_buffers = 1;
 	poison(state_buf, state_n);
 	resync();
+	/* the language model: its state full of NaN when it gets it, so its
+	 * first step reads no history that set_buffers did not clear */
+	poison(lm_state, lm_state_n);
+	fzl_set_buffers(lm_arena, lm_state);
+	fzln_reset();
+	lpos = 0;
 	for (int calls = 0; r.n && calls < 64; calls++) {
 		switch (u8(&r) % 8) {
 		case 0: case 1: do_encode(&r); break;
 		case 2: case 3: case 4: do_step(&r); break;
 		case 5:
-			fz_reset();  /* without buffers: must not touch the state */
+			/* without buffers: must change nothing */
+			fz_reset();
+			fzl_reset();
 			if (have_buffers) {
 				fzn_reset();
+				fzln_reset();
 				pos = 0;
+				lpos = 0;
 			}
 			break;
 		case 6: do_greedy(&r); break;
@@ -279,7 +325,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			 * (that one once read a stale conv history) */
 			have_buffers = !have_buffers;
 			fz_set_buffers(have_buffers ? arena_buf : NULL, have_buffers ? state_buf : NULL);
+			fzl_set_buffers(have_buffers ? lm_arena : NULL, have_buffers ? lm_state : NULL);
 			if (have_buffers) {
+				fzln_reset();  /* the language model starts over */
+				lpos = 0;
 				float l[FZ_VOCAB];
 				int rc = fz_decode_step(FZ_EOS, l);
 				if (rc != FZ_ERR_NO_SOURCE)

@@ -4,6 +4,7 @@
 usage: fuzz/make_seeds.py            (from the repo root)
 
 fuzz/tiny.safetensors            weights of fuzz/tiny.ltd (F32, seeded)
+fuzz/tiny-lm.safetensors         weights of fuzz/tiny-lm.ltd
 fuzz/corpus/weights/tiny-f32     the same file, the weights harness's seed
 fuzz/corpus/weights/tiny-f16     every tensor as F16
 fuzz/corpus/weights/tiny-bf16    every tensor as BF16, with __metadata__
@@ -34,6 +35,15 @@ CFG = {
     "decoder": gen_models.stack("post", False, 8, "relu", True, [
         gen_models.layer(gen_models.attn(4, 1), gen_models.conv("dynamic", 4, 2, 2, True))],
         cross_heads=2),
+}
+
+
+LM = {
+    "name": "tinylm", "kind": "lm", "dim": 8,
+    "src_vocab": 0, "tgt_vocab": 10, "max_source": 0, "max_target": 6,
+    "tokens": gen_models.TOKENS, "embeddings": "separate", "output": "tied",
+    "decoder": gen_models.stack("pre", True, 8, "gelu", True, [
+        gen_models.layer(gen_models.attn(4, 2), gen_models.conv("lightweight", 4, 2, 3, True))]),
 }
 
 
@@ -72,6 +82,7 @@ def main():
     g.normal("decoder.embed_out", (CFG["tgt_vocab"], d), d ** -0.5)
     tensors = g.t
     st.save(os.path.join(root, "tiny.safetensors"), tensors)
+    st.save(os.path.join(root, "tiny-lm.safetensors"), gen_models.gen_weights(LM))
     cdir = os.path.join(root, "corpus", "weights")
     os.makedirs(cdir, exist_ok=True)
     write(os.path.join(cdir, "tiny-f32"), tensors, "F32")
