@@ -9,12 +9,24 @@
 # rule, the position caps, usage errors, and inputs that must be refused with
 # a clear message and no output left behind.
 #
-# Usage: tests/import/run.sh   (from the repo root; LTCC=path/to/ltcc, default build/ltcc)
+# Hostile inputs (make_evil.py): pickles that reach exec/eval/os.system
+# through dotted `_rebuild_*` names and getattr chains, names the old
+# allow-list let through by suffix, allowed callables used as memory bombs,
+# refused opcodes, deep nesting, deflate bombs and lying zip headers, and
+# files that are not regular files.  Each must exit 1 with a clear message,
+# leave no output and no marker file (which every code-running payload would
+# create), and stay within HOSTILE_KB of memory and 30 s.
+#
+# Usage: tests/import/run.sh   (from the repo root; LTCC=path/to/ltcc, default build/ltcc;
+#        IMP=path/to/ltcc-import to test another importer)
 set -u
 PY=${PY:-/usr/bin/python3}
 CC=${CC:-cc}
 LTCC=${LTCC:-build/ltcc}
-IMP=tools/ltcc-import
+IMP=${IMP:-tools/ltcc-import}
+HOSTILE_KB=${HOSTILE_KB:-307200}     # 300 MB; the old importer used 2.3 GB on the deflate bombs
+TIME=/usr/bin/time
+[ -x "$TIME" ] || TIME=
 ok()  { echo "[PASS] $*"; }
 bad() { echo "[FAIL] $*"; }
 
@@ -24,11 +36,12 @@ if [ ! -x "$LTCC" ]; then
 fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/ltcc-import-test.XXXXXX") || exit 1
 trap 'rm -rf "$W"' EXIT INT TERM
-G=$W/gen CK=$W/ck GOLD=$W/golden OUT=$W/out
+G=$W/gen CK=$W/ck GOLD=$W/golden OUT=$W/out EV=$W/evil MK=$W/marker
 mkdir -p "$OUT"
 
 if ! "$PY" tools/gen_models.py "$G" wmt iwslt lm >/dev/null \
-   || ! "$PY" tests/import/make_ckpts.py "$G" "$CK" >/dev/null; then
+   || ! "$PY" tests/import/make_ckpts.py "$G" "$CK" >/dev/null \
+   || ! "$PY" tests/import/make_evil.py "$EV" "$MK" >/dev/null; then
 	echo "tests/import: could not build the test checkpoints" >&2
 	exit 1
 fi
@@ -112,6 +125,37 @@ refused() {
 		bad "$(basename "$ck"): left files behind: $left"
 	else
 		ok "$(basename "$ck"): exit $rc, $(tail -n 1 "$o.err" | sed 's/^ltcc-import: //' | cut -c 1-150)"
+	fi
+}
+
+# a hostile input: must exit 1 within 30 s, say MESSAGE (an extended regex)
+# on stderr, leave no output, create no $MK/NAME marker, and stay under
+# HOSTILE_KB of memory
+# usage: hostile CKPT MESSAGE [OPTIONS...]
+hostile() {
+	ck=$1 msg=$2; shift 2
+	n=$(basename "$ck" .pt)
+	o=$OUT/h-$n
+	if [ -n "$TIME" ]; then
+		timeout 30 "$TIME" -f %M -o "$o.kb" "$PY" $IMP "$ck" -o "$o.ltd" "$@" >"$o.out" 2>"$o.err"
+	else
+		timeout 30 "$PY" $IMP "$ck" -o "$o.ltd" "$@" >"$o.out" 2>"$o.err"
+	fi
+	rc=$?
+	kb=$(tail -n 1 "$o.kb" 2>/dev/null | grep -E '^[0-9]+$' || echo 0)
+	err=$(grep -v '^Command ' "$o.err" | tail -n 1)
+	if [ -e "$MK/$n" ]; then
+		bad "$n.pt: THE PAYLOAD RAN (marker $MK/$n exists; exit $rc): $err"
+	elif [ "$kb" -gt "$HOSTILE_KB" ]; then
+		bad "$n.pt: used $((kb / 1024)) MB of memory (limit $((HOSTILE_KB / 1024)) MB; exit $rc): $err"
+	elif [ "$rc" -ne 1 ]; then
+		bad "$n.pt: exit $rc, expected 1$([ "$rc" -eq 124 ] && echo ' (timed out after 30 s)'): $err"
+	elif ! echo "$err" | grep -Eq "$msg"; then
+		bad "$n.pt: message does not match /$msg/: $err"
+	elif [ -e "$o.ltd" ] || [ -e "$o.safetensors" ]; then
+		bad "$n.pt: wrote output"
+	else
+		ok "$n.pt: exit 1, no marker, $((kb / 1024)) MB, $(echo "$err" | sed 's/^ltcc-import: error: [^ ]*: //' | cut -c 1-110)"
 	fi
 }
 
@@ -201,11 +245,60 @@ lane_small() {
 	fi
 }
 
+lane_hostile() {
+	dotted="refused: the pickle names '[^']*\.[^']*' in module '[^']*': a dotted name"
+	for k in raw legacy zip; do
+		# code execution: _rebuild_*.__builtins__.get -> exec / eval / getattr(__import__('os'), 'system')
+		hostile "$EV/$k-exec-stack-global.pt" "$dotted"
+		hostile "$EV/$k-eval-global.pt" "$dotted"
+		hostile "$EV/$k-system-getattr.pt" "$dotted"
+		# names the old `torch` + endswith("Storage") rule admitted
+		hostile "$EV/$k-storage-suffix.pt" "$dotted"
+		hostile "$EV/$k-untyped-storage.pt" "refused: the pickle names torch\.UntypedStorage, which is not one of the names"
+		hostile "$EV/$k-builtins-exec.pt" "refused: the pickle names builtins\.exec, which is not one of the names"
+		hostile "$EV/$k-posix-system.pt" "refused: the pickle names posix\.system: no checkpoint needs module posix"
+		hostile "$EV/$k-inst.pt" "refused: the [a-z. ]+ pickle uses opcode INST"
+	done
+	for k in legacy zip; do
+		# allowed names used in ways a checkpoint never does
+		hostile "$EV/$k-call-storage.pt" "refused: the pickle calls torch\.FloatStorage"
+		hostile "$EV/$k-call-tensor.pt" "refused: the pickle calls torch\.Tensor"
+		hostile "$EV/$k-bytearray.pt" "refused: bytearray from an int"
+		hostile "$EV/$k-reconstructor.pt" "refused: copyreg\._reconstructor with base builtins\.set"
+		hostile "$EV/$k-set-range.pt" "refused: set built from a range"
+		hostile "$EV/$k-from-type.pt" "refused: torch\._tensor\._rebuild_from_type_v2 rebuilds a tensor with builtins\.set"
+		hostile "$EV/$k-placeholder-call.pt" "refused: the pickle calls a placeholder fairseq\.meters\.AverageMeter object"
+		hostile "$EV/$k-deep.pt" "refused: the [a-z. ]+ pickle nests objects more than 100 deep"
+	done
+	hostile "$EV/zip-torchscript.pt" "refused: a TorchScript archive"
+	hostile "$EV/zip-outside.pt" "refused: a tensor of size \(1048576,\) \(stride \(1,\), offset 0\) reaches past the end of its 4-element storage"
+	hostile "$EV/zip-expand.pt" "refused: a tensor of size \(536870912,\) has more elements than its 1-element storage"
+	# bounded reads
+	hostile "$EV/bomb-pkl.pt" "refused: its zip members would inflate to 1073741826 bytes from a [0-9]+-byte file, more than 20x"
+	hostile "$EV/bomb-storage.pt" "refused: its zip members would inflate to 2147483924 bytes from a [0-9]+-byte file, more than 20x"
+	hostile "$EV/bomb-storage.pt" "refused: its zip members would inflate to 2147483924 bytes, more than the --max-bytes limit of 1073741824" --max-bytes 1G
+	hostile "$EV/bomb-lying.pt" "cannot read it as a PyTorch checkpoint \(data\.pkl pickle"
+	hostile "$EV/bomb-legacy.pt" "refused: the pickle declares more storage bytes than the file holds"
+	hostile "$CK/wmt.pt" "wmt\.pt: [0-9]+ bytes, more than the --max-bytes limit of 65536" --max-bytes 64K
+	# only a regular file is read
+	mkfifo "$W/fifo.pt" && hostile "$W/fifo.pt" "fifo\.pt: not a regular file"
+	hostile /dev/zero "/dev/zero: not a regular file"
+	hostile "$CK" "ck: is a directory"
+	: >"$W/empty.pt" && hostile "$W/empty.pt" "empty\.pt: empty file"
+	refused "$CK/tiny.pt" 2 "not a positive byte count" --max-bytes 0
+	if [ -z "$(ls -A "$MK")" ]; then
+		ok "no hostile payload ran (no marker files)"
+	else
+		bad "payloads ran: $(ls "$MK" | tr '\n' ' ')"
+	fi
+}
+
 lane_big >"$W/lane1" 2>&1 &
 lane_mid >"$W/lane2" 2>&1 &
+lane_hostile >"$W/lane4" 2>&1 &
 lane_small >"$W/lane3" 2>&1
 wait
-cat "$W/lane1" "$W/lane2" "$W/lane3"
+cat "$W/lane1" "$W/lane2" "$W/lane3" "$W/lane4"
 pass=$(cat "$W"/lane? | grep -c '^\[PASS\]')
 fail=$(cat "$W"/lane? | grep -c '^\[FAIL\]')
 echo "$pass passed, $fail failed"
