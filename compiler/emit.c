@@ -63,37 +63,18 @@ const char *emit_c_string(const char *s)
 }
 
 /* Exact float text: %.9g round-trips fp32; make sure it reads as a float. */
-void emit_float(FILE *f, float v)
+const char *emit_float_text(float v)
 {
 	char buf[40];
 	snprintf(buf, sizeof buf, "%.9g", (double)v);
 	if (!strpbrk(buf, ".en"))
 		strcat(buf, ".0");
-	fprintf(f, "%sf", buf);
+	return arena_printf("%sf", buf);
 }
 
-static const char *rows_expr(Rows r)
+void emit_float(FILE *f, float v)
 {
-	switch (r) {
-	case RW_ONE: return "1";
-	case RW_N: return "n";
-	case RW_POS1: return "st_pos + 1";
-	case RW_SRC: return "st_src_n";
-	}
-	die("bad rows");
-}
-
-/* The C expression for a tensor's first element (row 0, or the decoder
- * position for K/V cache writes). */
-static const char *ref(const Tensor *t, bool at_pos)
-{
-	if (!t)
-		return "0";
-	const char *s = t->kind == T_WEIGHT ? t->name
-		      : t->base ? arena_printf("(%s + %d)", t->base->name, t->col0) : t->name;
-	if (at_pos)
-		s = arena_printf("(%s + (long)st_pos * %d)", s, t->stride);
-	return s;
+	fputs(emit_float_text(v), f);
 }
 
 /* ---- kernels: the template's marked chunks that this model calls ---- */
@@ -142,35 +123,13 @@ static void need(const char *name, Chunk *c, int n, bool *used)
 		}
 }
 
+/* The kernels op o calls: the same calls emit_op prints. */
 static void need_op(const Op *o, Chunk *c, int n, bool *used)
 {
-	switch (o->kind) {
-	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LOGITS: need("k_linear", c, n, used); break;
-	case OP_GLU: need("k_glu", c, n, used); break;
-	case OP_LINEAR_GLU: need("k_linear_glu", c, n, used); break;
-	case OP_LINEAR_ACC_LN: need("k_linear_ln", c, n, used); break;
-	case OP_LN_LINEAR: need("k_ln_linear", c, n, used); break;
-	case OP_ATTN: need(o->in[3] ? "k_attention_map" : "k_attention", c, n, used); break;
-	case OP_CONV_LIGHT:
-	case OP_CONV_DYN:
-		if (!o->step) {
-			need(o->kind == OP_CONV_LIGHT ? "k_conv_light" : o->taps_in ? "k_conv_dyn_taps" : "k_conv_dyn",
-			     c, n, used);
-			break;
-		}
-		need(o->in[2] ? "k_conv_step" : "k_conv_row", c, n, used);
-		if (o->kind == OP_CONV_DYN && !o->taps_in)
-			need("k_linear", c, n, used);
-		if (o->weight_softmax)
-			need("k_softmax", c, n, used);
-		break;
-	case OP_CONV_HIST: need("k_conv_push", c, n, used); break;
-	case OP_ADD_LN: need("k_add_layernorm", c, n, used); break;
-	case OP_LN: need(o->out == o->in[0] ? "k_add_layernorm" : "k_layernorm", c, n, used); break;
-	case OP_EMBED: need("k_embed", c, n, used); break;
-	case OP_COPY: case OP_ADD: need("k_copy", c, n, used); break;
-	case OP_COUNT: break;
-	}
+	KCall k[KERN_MAX_CALLS];
+	int nk = kern_calls(o, 0, k);
+	for (int i = 0; i < nk; i++)
+		need(kern_name[k[i].k], c, n, used);
 }
 
 /* A kernel after the kernels it calls, each once. */
@@ -315,113 +274,13 @@ static void emit_plan(Emit *e)
 
 static void emit_op(Emit *e, const Op *o)
 {
-	FILE *f = e->f;
-	const char *rows = rows_expr(o->rows);
-	Tensor *x = o->in[0];
-	switch (o->kind) {
-	case OP_LINEAR:
-	case OP_LINEAR_ACC:
-		fprintf(f, "\tk_linear(%s, %d, %d, %s, %d, %s, %s, %s, %d, ", rows, x->cols, o->out->cols,
-			ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
-			ref(o->out, o->out_at_pos), o->out->stride);
-		emit_float(f, o->scale);
-		fprintf(f, ", %d, %d);\n", o->act == ACT_RELU ? 1 : o->act == ACT_GELU ? 2 : 0,
-			o->kind == OP_LINEAR_ACC);
-		break;
-	case OP_GLU:
-		fprintf(f, "\tk_glu(%s, %d, %s, %d, %s, %d);\n", rows, o->out->cols, ref(x, false), x->stride,
-			ref(o->out, false), o->out->stride);
-		break;
-	case OP_LINEAR_ACC_LN: {
-		const Tensor *r = o->out->base ? o->out->base : o->out;
-		fprintf(f, "\tk_linear_ln(%s, %d, %d, %s, %d, %s, %s, %s, %d, %d, %d, %s, %s);\n", rows, x->cols,
-			o->out->cols, ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
-			r->name, r->stride, o->out->col0, r->cols, ref(o->in[3], false), ref(o->in[4], false));
-		break;
-	}
-	case OP_LN_LINEAR:
-		fprintf(f, "\tk_ln_linear(%s, %d, %d, %s, %d, %s, %s, %s, %d, %d, %s, %s, %s);\n", rows, x->cols,
-			o->out->cols, ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
-			ref(o->out, false), o->out->stride, o->act == ACT_RELU ? 1 : o->act == ACT_GELU ? 2 : 0,
-			ref(o->in[3], false), ref(o->in[4], false), ref(o->in[5], false));
-		break;
-	case OP_LINEAR_GLU:
-		fprintf(f, "\tk_linear_glu(%s, %d, %d, %s, %d, %s, %s, %s, %d, %s);\n", rows, x->cols, o->out->cols,
-			ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false),
-			ref(o->out, false), o->out->stride, ref(o->in[3], false));
-		break;
-	case OP_ATTN:
-		fprintf(f, "\t%s(%s, %s, %d, %d, %s, %d, %s, %d, %s, %d, %s, %d%s%s);\n",
-			o->in[3] ? "k_attention_map" : "k_attention", rows,
-			rows_expr(o->krows), o->heads, x->cols / o->heads, ref(x, false), x->stride,
-			ref(o->in[1], false), o->in[1]->stride, ref(o->in[2], false), o->in[2]->stride,
-			ref(o->out, false), o->out->stride, o->in[3] ? ", " : "", o->in[3] ? ref(o->in[3], false) : "");
-		break;
-	case OP_COPY:
-	case OP_ADD:
-		fprintf(f, "\tk_copy(%s, %d, %s, %d, %s, %d, %d);\n", rows, x->cols, ref(x, false), x->stride,
-			ref(o->out, false), o->out->stride, o->kind == OP_ADD);
-		break;
-	case OP_CONV_LIGHT:
-	case OP_CONV_DYN: {
-		int w = o->out->cols;
-		bool dyn = o->kind == OP_CONV_DYN;
-		if (o->step) {
-			/* the taps: static (lightweight) or from this step's g (dynamic) */
-			const char *taps = ref(o->in[1], false);
-			if (dyn || o->weight_softmax) {
-				taps = ref(o->in[3], false);
-				if (dyn && !o->taps_in)  /* else an earlier LINEAR wrote them */
-					fprintf(f, "\tk_linear(1, %d, %d, %s, %d, %s, 0, %s, %d, 1.0f, 0, 0);\n", w,
-						o->heads * o->kernel, ref(x, false), x->stride, ref(o->in[1], false), taps,
-						o->heads * o->kernel);
-				else if (!dyn)
-					fprintf(f, "\tmemcpy(%s, %s, sizeof(float) * %d);\n", taps, ref(o->in[1], false),
-						o->heads * o->kernel);
-				if (o->weight_softmax)
-					fprintf(f, "\t{ int h; for (h = 0; h < %d; h++) k_softmax(%s + h * %d, %d); }\n",
-						o->heads, taps, o->kernel, o->kernel);
-			}
-			if (o->in[2])
-				fprintf(f, "\tk_conv_step(%d, %d, %d, %s, %s, %s, %s);\n", w, o->heads, o->kernel,
-					ref(x, false), ref(o->in[2], false), taps, ref(o->out, false));
-			else  /* K = 1: no history */
-				fprintf(f, "\tk_conv_row(0, 1, %d, %d, 1, 0, %s, %d, %s, %s);\n", w, o->heads,
-					ref(x, false), x->stride, taps, ref(o->out, false));
-		} else if (o->taps_in) {
-			fprintf(f, "\tk_conv_dyn_taps(%s, %d, %d, %d, %d, %s, %d, %s, %s, %d, %d);\n", rows, w, o->heads,
-				o->kernel, o->pad, ref(x, false), x->stride, ref(o->in[3], false), ref(o->out, false),
-				o->out->stride, o->weight_softmax);
-		} else {
-			fprintf(f, "\t%s(%s, %d, %d, %d, %d, %s, %d, %s, %s, %d, %s, %d);\n",
-				dyn ? "k_conv_dyn" : "k_conv_light", rows, w, o->heads,
-				o->kernel, o->pad, ref(x, false), x->stride, ref(o->in[1], false), ref(o->out, false),
-				o->out->stride, ref(o->in[3], false), o->weight_softmax);
-		}
-		break;
-	}
-	case OP_CONV_HIST:
-		fprintf(f, "\tk_conv_push(%d, %d, %s, %s);\n", o->out->cols, o->kernel, ref(x, false),
-			ref(o->out, false));
-		break;
-	case OP_ADD_LN:
-		fprintf(f, "\tk_add_layernorm(%s, %d, %s, %d, %s, %d, %s, %s, 1);\n", rows, x->cols,
-			ref(x, false), x->stride, ref(o->in[1], false), o->in[1]->stride,
-			ref(o->in[2], false), ref(o->in[3], false));
-		break;
-	case OP_LN:
-		if (o->out == x) {  /* in place: a final norm */
-			fprintf(f, "\tk_add_layernorm(%s, %d, %s, %d, 0, 0, %s, %s, 0);\n", rows, x->cols,
-				ref(x, false), x->stride, ref(o->in[1], false), ref(o->in[2], false));
-			break;
-		}
-		fprintf(f, "\tk_layernorm(%s, %d, %s, %d, %s, %d, %s, %s);\n", rows, x->cols, ref(x, false),
-			x->stride, ref(o->out, false), o->out->stride, ref(o->in[1], false), ref(o->in[2], false));
-		break;
-	case OP_EMBED:
-	case OP_LOGITS:
-	case OP_COUNT:
-		die("op %s is emitted by its entry point", op_name[o->kind]);
+	KCall k[KERN_MAX_CALLS];
+	int nk = kern_calls(o, 0, k);
+	for (int i = 0; i < nk; i++) {
+		fprintf(e->f, "\t%s(", kern_name[k[i].k]);
+		for (int j = 0; j < k[i].nargs; j++)
+			fprintf(e->f, "%s%s", j ? ", " : "", k[i].a[j].c);
+		fprintf(e->f, ");\n");
 	}
 }
 
@@ -464,22 +323,12 @@ static void emit_blocks(Emit *e, const Program *p, bool enc)
 /* The straight line of block calls, with the inline ops in place. */
 static void emit_calls(Emit *e, const Program *p, bool enc)
 {
-	const IR *ir = e->ir;
-	const Model *m = ir->m;
-	FILE *f = e->f;
 	for (int i = 0; i < p->nops; i++) {
 		const Op *o = p->ops[i];
-		if (o->kind == OP_EMBED) {
-			fprintf(f, "\tk_embed(%s, %d, %s, %d%s, %s, ", enc ? "n" : "1", m->dim, enc ? "src" : "&token",
-				m->pad + 1, enc ? "" : " + st_pos", ref(o->in[0], false));
-			emit_float(f, o->scale);
-			fprintf(f, ", pos_omega, %s);\n", ref(o->out, false));
-		} else if (o->kind == OP_LOGITS) {
-			fprintf(f, "\tk_linear(1, %d, %d, %s, %d, %s, 0, logits, %d, 1.0f, 0, 0);\n", m->dim,
-				m->tgt_vocab, ref(o->in[0], false), m->dim, ref(o->in[1], false), m->tgt_vocab);
-		} else if (i == 0 || p->ops[i - 1]->block != o->block || inline_op(p->ops[i - 1])) {
-			fprintf(f, "\t%s(%s);\n", o->block, enc ? "n" : "");
-		}
+		if (inline_op(o))
+			emit_op(e, o);
+		else if (i == 0 || p->ops[i - 1]->block != o->block || inline_op(p->ops[i - 1]))
+			fprintf(e->f, "\t%s(%s);\n", o->block, enc ? "n" : "");
 	}
 }
 

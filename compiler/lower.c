@@ -447,6 +447,7 @@ static void lower_encoder(Lower *L)
 	Op *e = op(L, OP_EMBED, RW_N, x);
 	e->in[0] = ir->enc_embed;
 	e->scale = sqrtf((float)m->dim);
+	e->pos0 = m->pad + 1;
 	for (int i = 0; i < s->nlayers && !L->failed; i++)
 		layer(L, FULL, s, i, x, false);
 	if (s->final_norm) {
@@ -476,6 +477,7 @@ static void lower_decoder(Lower *L)
 	Op *e = op(L, OP_EMBED, RW_ONE, x);
 	e->in[0] = ir->dec_embed;
 	e->scale = sqrtf((float)m->dim);
+	e->pos0 = m->pad + 1;
 	for (int i = 0; i < s->nlayers && !L->failed; i++)
 		layer(L, STEP, s, i, x, true);
 	if (s->final_norm) {

@@ -265,6 +265,7 @@ typedef struct Op {
 	int kernel, pad;    /* CONV_* */
 	Act act;            /* LINEAR */
 	float scale;        /* EMBED */
+	int pos0;           /* EMBED: the first token's position (fairseq: pad + 1) */
 	const char *block;  /* the emitted function this op belongs to */
 	const char *what;   /* one-line comment for the block */
 	Loc loc;            /* the .ltd statement it came from */
@@ -306,6 +307,57 @@ typedef struct FuseOpts {
 } FuseOpts;
 void fuse_program(IR *ir, const FuseOpts *o);
 
+/* ---- kernels.c: the kernel table ----
+ * Every kernel the generated code calls, in one place: its name in
+ * templates/ (k_ + id), its parameters in the order the emitter passes
+ * them (tests/unit holds every template's signature to this list), and
+ * the multiply-adds of one call, written with A("param"), the value of an
+ * argument. kern_calls turns an op into calls: the emitter prints them and
+ * pulls in their templates, the report sums their MACs.
+ * Columns: id, parameters, multiply-adds of one call. */
+#define KERNEL_TABLE(X) \
+	X(linear,          "n in out x xs W b y ys scale act acc",          A("n") * A("in") * A("out")) \
+	X(linear_ln,       "n in out x xs W b y ys c0 D gamma beta",        A("n") * A("in") * A("out")) \
+	X(ln_linear,       "n in out x xs W b y ys act gamma beta pair",    A("n") * A("in") * A("out")) \
+	X(linear_glu,      "n in w x xs W b g gs pair",                     A("n") * A("in") * 2 * A("w")) \
+	X(glu,             "n w u us g gs",                                 0) \
+	X(attention,       "nq nk heads hd q qs k ks v vs o os",            2 * A("nq") * A("nk") * A("heads") * A("hd")) \
+	X(attention_map,   "nq nk heads hd q qs k ks v vs o os S",          2 * A("nq") * A("nk") * A("heads") * A("hd")) \
+	X(conv_row,        "t n w heads K P g gs wt orow",                  A("w") * A("K")) \
+	X(conv_light,      "n w heads K P g gs wt o os tmp sm",             A("n") * A("w") * A("K")) \
+	X(conv_dyn,        "n w heads K P g gs Ww o os taps sm",            A("n") * A("w") * A("K") * (1 + A("heads"))) \
+	X(conv_dyn_taps,   "n w heads K P g gs taps o os sm",               A("n") * A("w") * A("K")) \
+	X(conv_step,       "w heads K g hist wt o",                         A("w") * A("K")) \
+	X(conv_push,       "w K g hist",                                    0) \
+	X(softmax_rows,    "rows len x",                                    0) \
+	X(copy,            "n cols x xs y ys acc",                          0) \
+	X(add_layernorm,   "n D x xs y ys gamma beta add",                  0) \
+	X(layernorm,       "n D x xs out os gamma beta",                    0) \
+	X(embed,           "n D tok first_pos E scale omega x",             0)
+
+typedef enum {
+#define X(id, params, macs) K_##id,
+	KERNEL_TABLE(X)
+#undef X
+	K_COUNT
+} Kernel;
+
+#define KERN_MAX_ARGS 16
+#define KERN_MAX_CALLS 4
+typedef struct KArg {
+	const char *c;      /* the C expression passed */
+	double v;           /* its value, for sizes (rows at the length asked for); 0 for pointers */
+} KArg;
+typedef struct KCall { Kernel k; int nargs; KArg a[KERN_MAX_ARGS]; } KCall;
+
+extern const char *const kern_name[K_COUNT];    /* "k_linear" */
+extern const char *const kern_params[K_COUNT];  /* "n in out x ..." */
+/* The calls that compute op o, in order; rows counted at length T. */
+int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS]);
+double kern_macs(const KCall *c);
+const char *kern_ref(const Tensor *t, bool at_pos);  /* C expression for a tensor's first element */
+const char *kern_rows(Rows r);                       /* C expression for a row count */
+
 /* ---- plan.c ---- */
 void plan_memory(IR *ir);
 
@@ -322,6 +374,7 @@ typedef struct EmitOpts {
 void emit_c(const IR *ir, const EmitOpts *o, FILE *c, const char *hname);
 void emit_h(const IR *ir, const EmitOpts *o, FILE *h);
 void emit_float(FILE *f, float v);          /* exact; v finite */
+const char *emit_float_text(float v);       /* the same, as a string */
 const char *emit_comment_text(const char *s);  /* safe inside a block comment */
 const char *emit_c_string(const char *s);      /* a quoted, escaped C string literal */
 

@@ -29,23 +29,16 @@ static const char *layer_of(const char *block)
 }
 
 /* multiply-adds of one op for one token, at sequence length T */
+/* Multiply-adds per row of op o, the keys counted at length T: the sum
+ * over the kernel calls that compute it (KERNEL_TABLE). */
 static double op_macs(const Op *o, int T)
 {
-	const Tensor *x = o->in[0];
-	switch (o->kind) {
-	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LINEAR_ACC_LN: case OP_LN_LINEAR: case OP_LOGITS:
-		return (double)x->cols * (o->out ? o->out->cols : o->in[1]->rows);
-	case OP_LINEAR_GLU:
-		return 2.0 * x->cols * o->out->cols;
-	case OP_ATTN:
-		return 2.0 * T * x->cols;             /* q.k for T keys, then T rows of v */
-	case OP_CONV_LIGHT:
-		return (double)o->out->cols * o->kernel;
-	case OP_CONV_DYN:  /* the taps' matmul too, unless an earlier LINEAR made them */
-		return (double)o->out->cols * o->kernel + (o->taps_in ? 0 : (double)o->out->cols * o->heads * o->kernel);
-	default:
-		return 0;
-	}
+	KCall k[KERN_MAX_CALLS];
+	int nk = kern_calls(o, T, k);
+	double m = 0;
+	for (int i = 0; i < nk; i++)
+		m += kern_macs(&k[i]);
+	return o->rows == RW_ONE ? m : m / T;
 }
 
 static Row *row_for(Row *rows, int *n, const char *name)

@@ -19,6 +19,15 @@ static void k_softmax(float *x, int n)
 		x[i] /= sum;
 }
 
+/*@ k_softmax_rows k_softmax */
+/* softmax over each of x's `rows` rows of `len` (a step's conv taps, per head) */
+static void k_softmax_rows(int rows, int len, float *x)
+{
+	int r;
+	for (r = 0; r < rows; r++)
+		k_softmax(x + r * len, len);
+}
+
 /*@ k_out */
 /* the epilogue of a linear layer: (s + bias) * scale, then the activation
  * (0 none, 1 relu, 2 gelu), stored or added to what y holds */

@@ -1,0 +1,232 @@
+/* kernels.c — which kernel calls compute each op, with their arguments.
+ *
+ * The one place that maps the IR onto templates/: emit.c prints these
+ * calls and pulls in the kernels they name, report.c sums their
+ * multiply-adds (KERNEL_TABLE in ltcc.h). An argument is its C text and,
+ * for sizes, its value, so both read the same call. */
+#include <string.h>
+#include "ltcc.h"
+
+const char *const kern_name[K_COUNT] = {
+#define X(id, params, macs) "k_" #id,
+	KERNEL_TABLE(X)
+#undef X
+};
+
+const char *const kern_params[K_COUNT] = {
+#define X(id, params, macs) params,
+	KERNEL_TABLE(X)
+#undef X
+};
+
+/* ---- arguments ---- */
+
+const char *kern_rows(Rows r)
+{
+	switch (r) {
+	case RW_ONE: return "1";
+	case RW_N: return "n";
+	case RW_POS1: return "st_pos + 1";
+	case RW_SRC: return "st_src_n";
+	}
+	die("bad rows");
+}
+
+/* Rows at length T: a decoder step is one row, at position T - 1. */
+static double rows_at(Rows r, int T) { return r == RW_ONE ? 1 : T; }
+
+const char *kern_ref(const Tensor *t, bool at_pos)
+{
+	if (!t)
+		return "0";
+	const char *s = t->kind == T_WEIGHT ? t->name
+		      : t->base ? arena_printf("(%s + %d)", t->base->name, t->col0) : t->name;
+	if (at_pos)
+		s = arena_printf("(%s + (long)st_pos * %d)", s, t->stride);
+	return s;
+}
+
+static KArg I(int v) { return (KArg){ arena_printf("%d", v), v }; }
+static KArg S(const char *c) { return (KArg){ c, 0 }; }
+static KArg T_(const Tensor *t) { return S(kern_ref(t, false)); }
+static KArg F(float v) { return S(emit_float_text(v)); }
+static KArg R(Rows r, int T) { return (KArg){ kern_rows(r), rows_at(r, T) }; }
+
+/* Append a call; the argument count must be the table's. */
+#define CALL(id, ...) push(out, &n, K_##id, (KArg[]){ __VA_ARGS__ }, \
+			   (int)(sizeof((KArg[]){ __VA_ARGS__ }) / sizeof(KArg)))
+
+static int arity(Kernel k)
+{
+	int n = 1;
+	for (const char *p = kern_params[k]; *p; p++)
+		n += *p == ' ';
+	return n;
+}
+
+static void push(KCall *out, int *n, Kernel k, const KArg *a, int nargs)
+{
+	if (nargs != arity(k) || *n == KERN_MAX_CALLS)
+		die("%s called with %d arguments, its table entry has %d", kern_name[k], nargs, arity(k));
+	KCall *c = &out[(*n)++];
+	c->k = k;
+	c->nargs = nargs;
+	memcpy(c->a, a, sizeof *a * (size_t)nargs);
+}
+
+static int act_code(Act a) { return a == ACT_RELU ? 1 : a == ACT_GELU ? 2 : 0; }
+
+/* ---- ops ---- */
+
+/* A decoder step's conv: its taps (static, or from this step's g), then
+ * the weighted sum over the history. */
+static int conv_step_calls(const Op *o, KCall *out)
+{
+	int n = 0, w = o->out->cols, hk = o->heads * o->kernel;
+	const Tensor *x = o->in[0];
+	bool dyn = o->kind == OP_CONV_DYN;
+	KArg taps = T_(o->in[1]);
+	if (dyn || o->weight_softmax) {
+		taps = T_(o->in[3]);
+		if (dyn && !o->taps_in)  /* else an earlier LINEAR wrote them */
+			CALL(linear, I(1), I(w), I(hk), T_(x), I(x->stride), T_(o->in[1]), S("0"), taps, I(hk),
+			     F(1.0f), I(0), I(0));
+		else if (!dyn)
+			CALL(copy, I(1), I(hk), T_(o->in[1]), I(hk), taps, I(hk), I(0));
+		if (o->weight_softmax)
+			CALL(softmax_rows, I(o->heads), I(o->kernel), taps);
+	}
+	if (o->in[2])
+		CALL(conv_step, I(w), I(o->heads), I(o->kernel), T_(x), T_(o->in[2]), taps, T_(o->out));
+	else  /* K = 1: no history */
+		CALL(conv_row, I(0), I(1), I(w), I(o->heads), I(1), I(0), T_(x), I(x->stride), taps, T_(o->out));
+	return n;
+}
+
+static int conv_calls(const Op *o, int T, KCall *out)
+{
+	int n = 0, w = o->out->cols;
+	const Tensor *x = o->in[0];
+	if (o->step)
+		return conv_step_calls(o, out);
+	if (o->taps_in)
+		CALL(conv_dyn_taps, R(o->rows, T), I(w), I(o->heads), I(o->kernel), I(o->pad), T_(x), I(x->stride),
+		     T_(o->in[3]), T_(o->out), I(o->out->stride), I(o->weight_softmax));
+	else if (o->kind == OP_CONV_DYN)
+		CALL(conv_dyn, R(o->rows, T), I(w), I(o->heads), I(o->kernel), I(o->pad), T_(x), I(x->stride),
+		     T_(o->in[1]), T_(o->out), I(o->out->stride), T_(o->in[3]), I(o->weight_softmax));
+	else
+		CALL(conv_light, R(o->rows, T), I(w), I(o->heads), I(o->kernel), I(o->pad), T_(x), I(x->stride),
+		     T_(o->in[1]), T_(o->out), I(o->out->stride), T_(o->in[3]), I(o->weight_softmax));
+	return n;
+}
+
+static int attn_calls(const Op *o, int T, KCall *out)
+{
+	int n = 0;
+	const Tensor *q = o->in[0], *k = o->in[1], *v = o->in[2];
+	if (o->in[3])
+		CALL(attention_map, R(o->rows, T), R(o->krows, T), I(o->heads), I(q->cols / o->heads), T_(q),
+		     I(q->stride), T_(k), I(k->stride), T_(v), I(v->stride), T_(o->out), I(o->out->stride), T_(o->in[3]));
+	else
+		CALL(attention, R(o->rows, T), R(o->krows, T), I(o->heads), I(q->cols / o->heads), T_(q),
+		     I(q->stride), T_(k), I(k->stride), T_(v), I(v->stride), T_(o->out), I(o->out->stride));
+	return n;
+}
+
+int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS])
+{
+	int n = 0;
+	const Tensor *x = o->in[0], *y = o->out;
+	KArg rows = R(o->rows, T);
+	switch (o->kind) {
+	case OP_LINEAR:
+	case OP_LINEAR_ACC:
+		CALL(linear, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		     S(kern_ref(y, o->out_at_pos)), I(y->stride), F(o->scale), I(act_code(o->act)),
+		     I(o->kind == OP_LINEAR_ACC));
+		break;
+	case OP_LOGITS:  /* into the caller's logits */
+		CALL(linear, I(1), I(x->cols), I(o->in[1]->rows), T_(x), I(x->cols), T_(o->in[1]), S("0"), S("logits"),
+		     I(o->in[1]->rows), F(1.0f), I(0), I(0));
+		break;
+	case OP_LINEAR_ACC_LN: {
+		const Tensor *r = y->base ? y->base : y;
+		CALL(linear_ln, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		     S(r->name), I(r->stride), I(y->col0), I(r->cols), T_(o->in[3]), T_(o->in[4]));
+		break;
+	}
+	case OP_LN_LINEAR:
+		CALL(ln_linear, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		     T_(y), I(y->stride), I(act_code(o->act)), T_(o->in[3]), T_(o->in[4]), T_(o->in[5]));
+		break;
+	case OP_LINEAR_GLU:
+		CALL(linear_glu, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		     T_(y), I(y->stride), T_(o->in[3]));
+		break;
+	case OP_GLU:
+		CALL(glu, rows, I(y->cols), T_(x), I(x->stride), T_(y), I(y->stride));
+		break;
+	case OP_ATTN:
+		return attn_calls(o, T, out);
+	case OP_CONV_LIGHT:
+	case OP_CONV_DYN:
+		return conv_calls(o, T, out);
+	case OP_CONV_HIST:
+		CALL(conv_push, I(y->cols), I(o->kernel), T_(x), T_(y));
+		break;
+	case OP_COPY:
+	case OP_ADD:
+		CALL(copy, rows, I(x->cols), T_(x), I(x->stride), T_(y), I(y->stride), I(o->kind == OP_ADD));
+		break;
+	case OP_ADD_LN:
+		CALL(add_layernorm, rows, I(x->cols), T_(x), I(x->stride), T_(o->in[1]), I(o->in[1]->stride),
+		     T_(o->in[2]), T_(o->in[3]), I(1));
+		break;
+	case OP_LN:
+		if (y == x)  /* in place: a final norm */
+			CALL(add_layernorm, rows, I(x->cols), T_(x), I(x->stride), S("0"), I(0), T_(o->in[1]),
+			     T_(o->in[2]), I(0));
+		else
+			CALL(layernorm, rows, I(x->cols), T_(x), I(x->stride), T_(y), I(y->stride), T_(o->in[1]),
+			     T_(o->in[2]));
+		break;
+	case OP_EMBED: {  /* a step embeds `token` at st_pos; positions start at pad + 1 */
+		bool step = o->rows == RW_ONE;
+		CALL(embed, rows, I(y->cols), S(step ? "&token" : "src"), S(arena_printf("%d%s", o->pos0,
+		     step ? " + st_pos" : "")), T_(x), F(o->scale), S("pos_omega"), T_(y));
+		break;
+	}
+	case OP_COUNT:
+		die("no kernel for op %d", o->kind);
+	}
+	return n;
+}
+
+/* ---- multiply-adds ---- */
+
+static double arg_value(const KCall *c, const char *name)
+{
+	const char *p = kern_params[c->k];
+	size_t len = strlen(name);
+	for (int i = 0; *p; i++) {
+		size_t w = strcspn(p, " ");
+		if (w == len && !strncmp(p, name, len))
+			return c->a[i].v;
+		p += w + (p[w] == ' ');
+	}
+	die("%s has no parameter %s", kern_name[c->k], name);
+}
+
+double kern_macs(const KCall *c)
+{
+#define A(name) arg_value(c, name)
+	switch (c->k) {
+#define X(id, params, macs) case K_##id: return (double)(macs);
+	KERNEL_TABLE(X)
+#undef X
+	case K_COUNT: break;
+	}
+#undef A
+	die("bad kernel");
+}
