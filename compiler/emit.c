@@ -188,6 +188,25 @@ static const char *section(const char *name)
 	return name ? arena_printf(" __attribute__((section(\"%s\")))", name) : "";
 }
 
+static void emit_floats(Emit *e, const char *name, const float *v, size_t n)
+{
+	fprintf(e->f, "static const float %s[%zu]%s = {", name, n, section(e->o->sec_weights));
+	for (size_t k = 0; k < n; k++) {
+		fputs(k % 8 ? " " : "\n\t", e->f);
+		emit_float(e->f, v[k]);
+		fputc(',', e->f);
+	}
+	fprintf(e->f, "\n};\n");
+}
+
+static void emit_int8s(Emit *e, const char *name, const int8_t *v, size_t n)
+{
+	fprintf(e->f, "static const int8_t %s[%zu]%s = {", name, n, section(e->o->sec_weights));
+	for (size_t k = 0; k < n; k++)
+		fprintf(e->f, "%s%d,", k % 16 ? " " : "\n\t", v[k]);
+	fprintf(e->f, "\n};\n");
+}
+
 static void emit_weights(Emit *e)
 {
 	const IR *ir = e->ir;
@@ -196,16 +215,15 @@ static void emit_weights(Emit *e)
 		Tensor *t = ir->tensors[i];
 		if (t->kind != T_WEIGHT)
 			continue;
-		size_t n = (size_t)t->rows * (size_t)t->cols;
-		fprintf(e->f, "\n/* %s (%d, %d)%s%s */\n", emit_comment_text(t->src), t->rows, t->cols,
-			t->note && *t->note ? ", " : "", t->note ? t->note : "");
-		fprintf(e->f, "static const float %s[%zu]%s = {", t->name, n, section(e->o->sec_weights));
-		for (size_t k = 0; k < n; k++) {
-			fputs(k % 8 ? " " : "\n\t", e->f);
-			emit_float(e->f, t->data[k]);
-			fputc(',', e->f);
+		fprintf(e->f, "\n/* %s (%d, %d)%s%s%s */\n", emit_comment_text(t->src), t->rows, t->cols,
+			t->note && *t->note ? ", " : "", t->note ? t->note : "",
+			t->q ? ", int8 rows: W[r][j] = q[r][j] * s[r]" : "");
+		if (t->q) {
+			emit_int8s(e, t->name, t->q, (size_t)t->rows * (size_t)t->cols);
+			emit_floats(e, arena_printf("%s_s", t->name), t->qs, (size_t)t->rows);
+		} else {
+			emit_floats(e, t->name, t->data, (size_t)t->rows * (size_t)t->cols);
 		}
-		fprintf(e->f, "\n};\n");
 	}
 	int half = ir->m->dim / 2;
 	fprintf(e->f, "\n/* sinusoidal positions: omega_i = exp(-i ln(10000) / (D/2 - 1)), as fairseq computes it in fp32 */\n");
@@ -438,7 +456,7 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 		U, m->bos, U, m->pad, U, m->eos, U, m->unk);
 	fprintf(f, "#define %s_ARENA_BYTES  %zu\n", U, ir->arena_floats * 4);
 	fprintf(f, "#define %s_STATE_BYTES  %zu\n", U, ir->state_floats * 4);
-	fprintf(f, "#define %s_WEIGHT_BYTES %zu\n\n", U, ir->weight_floats * 4);
+	fprintf(f, "#define %s_WEIGHT_BYTES %zu\n\n", U, ir->weight_bytes);
 	fprintf(f, "/* return codes */\n#define %s_ERR_TOKEN     (-1)  /* token id outside the vocabulary */\n", U);
 	fprintf(f, "#define %s_ERR_LENGTH    (-2)  /* length < 1 or above the maximum, or NULL */\n", U);
 	fprintf(f, "#define %s_ERR_FULL      (-3)  /* decoder already at max target length */\n", U);

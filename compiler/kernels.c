@@ -46,11 +46,29 @@ const char *kern_ref(const Tensor *t, bool at_pos)
 	return s;
 }
 
-static KArg I(int v) { return (KArg){ arena_printf("%d", v), v }; }
-static KArg S(const char *c) { return (KArg){ c, 0 }; }
+static KArg I(int v) { return (KArg){ .c = arena_printf("%d", v), .v = v }; }
+static KArg S(const char *c) { return (KArg){ .c = c }; }
 static KArg T_(const Tensor *t) { return S(kern_ref(t, false)); }
 static KArg F(float v) { return S(emit_float_text(v)); }
-static KArg R(Rows r, int T) { return (KArg){ kern_rows(r), rows_at(r, T) }; }
+static KArg R(Rows r, int T) { return (KArg){ .c = kern_rows(r), .v = rows_at(r, T) }; }
+
+/* A weight matrix a kernel multiplies by: quantized (--quantize w8), it
+ * becomes two arguments, int8 rows and their scales, and the call goes to
+ * the kernel's _w8 variant. */
+static KArg MAT(const Tensor *t) { KArg a = T_(t); a.w = t; return a; }
+
+static Kernel w8_variant(Kernel k)
+{
+	switch (k) {
+	case K_linear: return K_linear_w8;
+	case K_linear_ln: return K_linear_ln_w8;
+	case K_ln_linear: return K_ln_linear_w8;
+	case K_linear_glu: return K_linear_glu_w8;
+	case K_conv_dyn: return K_conv_dyn_w8;
+	case K_embed: return K_embed_w8;
+	default: die("%s has no int8-weight variant", kern_name[k]);
+	}
+}
 
 /* Append a call; the argument count must be the table's. */
 #define CALL(id, ...) push(out, &n, K_##id, (KArg[]){ __VA_ARGS__ }, \
@@ -70,8 +88,18 @@ static void push(KCall *out, int *n, Kernel k, const KArg *a, int nargs)
 		die("%s called with %d arguments, its table entry has %d", kern_name[k], nargs, arity(k));
 	KCall *c = &out[(*n)++];
 	c->k = k;
-	c->nargs = nargs;
-	memcpy(c->a, a, sizeof *a * (size_t)nargs);
+	c->nargs = 0;
+	for (int i = 0; i < nargs; i++) {
+		if (a[i].w && a[i].w->q) {
+			c->k = w8_variant(k);
+			c->a[c->nargs++] = S(a[i].w->name);
+			c->a[c->nargs++] = S(arena_printf("%s_s", a[i].w->name));
+		} else {
+			c->a[c->nargs++] = a[i];
+		}
+	}
+	if (c->nargs != arity(c->k))
+		die("%s: %d arguments, its table entry has %d", kern_name[c->k], c->nargs, arity(c->k));
 }
 
 static int act_code(Act a) { return a == ACT_RELU ? 1 : a == ACT_GELU ? 2 : 0; }
@@ -89,7 +117,7 @@ static int conv_step_calls(const Op *o, KCall *out)
 	if (dyn || o->weight_softmax) {
 		taps = T_(o->in[3]);
 		if (dyn && !o->taps_in)  /* else an earlier LINEAR wrote them */
-			CALL(linear, I(1), I(w), I(hk), T_(x), I(x->stride), T_(o->in[1]), S("0"), taps, I(hk),
+			CALL(linear, I(1), I(w), I(hk), T_(x), I(x->stride), MAT(o->in[1]), S("0"), taps, I(hk),
 			     F(1.0f), I(0), I(0));
 		else if (!dyn)
 			CALL(copy, I(1), I(hk), T_(o->in[1]), I(hk), taps, I(hk), I(0));
@@ -114,7 +142,7 @@ static int conv_calls(const Op *o, int T, KCall *out)
 		     T_(o->in[3]), T_(o->out), I(o->out->stride), I(o->weight_softmax));
 	else if (o->kind == OP_CONV_DYN)
 		CALL(conv_dyn, R(o->rows, T), I(w), I(o->heads), I(o->kernel), I(o->pad), T_(x), I(x->stride),
-		     T_(o->in[1]), T_(o->out), I(o->out->stride), T_(o->in[3]), I(o->weight_softmax));
+		     MAT(o->in[1]), T_(o->out), I(o->out->stride), T_(o->in[3]), I(o->weight_softmax));
 	else
 		CALL(conv_light, R(o->rows, T), I(w), I(o->heads), I(o->kernel), I(o->pad), T_(x), I(x->stride),
 		     T_(o->in[1]), T_(o->out), I(o->out->stride), T_(o->in[3]), I(o->weight_softmax));
@@ -142,26 +170,26 @@ int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS])
 	switch (o->kind) {
 	case OP_LINEAR:
 	case OP_LINEAR_ACC:
-		CALL(linear, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		CALL(linear, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), MAT(o->in[1]), T_(o->in[2]),
 		     S(kern_ref(y, o->out_at_pos)), I(y->stride), F(o->scale), I(act_code(o->act)),
 		     I(o->kind == OP_LINEAR_ACC));
 		break;
 	case OP_LOGITS:  /* into the caller's logits */
-		CALL(linear, I(1), I(x->cols), I(o->in[1]->rows), T_(x), I(x->cols), T_(o->in[1]), S("0"), S("logits"),
+		CALL(linear, I(1), I(x->cols), I(o->in[1]->rows), T_(x), I(x->cols), MAT(o->in[1]), S("0"), S("logits"),
 		     I(o->in[1]->rows), F(1.0f), I(0), I(0));
 		break;
 	case OP_LINEAR_ACC_LN: {
 		const Tensor *r = y->base ? y->base : y;
-		CALL(linear_ln, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		CALL(linear_ln, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), MAT(o->in[1]), T_(o->in[2]),
 		     S(r->name), I(r->stride), I(y->col0), I(r->cols), T_(o->in[3]), T_(o->in[4]));
 		break;
 	}
 	case OP_LN_LINEAR:
-		CALL(ln_linear, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		CALL(ln_linear, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), MAT(o->in[1]), T_(o->in[2]),
 		     T_(y), I(y->stride), I(act_code(o->act)), T_(o->in[3]), T_(o->in[4]), T_(o->in[5]));
 		break;
 	case OP_LINEAR_GLU:
-		CALL(linear_glu, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), T_(o->in[1]), T_(o->in[2]),
+		CALL(linear_glu, rows, I(x->cols), I(y->cols), T_(x), I(x->stride), MAT(o->in[1]), T_(o->in[2]),
 		     T_(y), I(y->stride), T_(o->in[3]));
 		break;
 	case OP_GLU:
@@ -194,7 +222,7 @@ int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS])
 	case OP_EMBED: {  /* a step embeds `token` at st_pos; positions start at pad + 1 */
 		bool step = o->rows == RW_ONE;
 		CALL(embed, rows, I(y->cols), S(step ? "&token" : "src"), S(arena_printf("%d%s", o->pos0,
-		     step ? " + st_pos" : "")), T_(x), F(o->scale), S("pos_omega"), T_(y));
+		     step ? " + st_pos" : "")), MAT(x), F(o->scale), S("pos_omega"), T_(y));
 		break;
 	}
 	case OP_COUNT:

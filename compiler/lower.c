@@ -531,7 +531,7 @@ IR *lower_model(const Model *m, WeightFile *wf)
 		Tensor *t = ir->tensors[i];
 		size_t sz = (size_t)t->rows * (size_t)t->cols;
 		if (t->kind == T_WEIGHT)
-			ir->weight_floats += sz;
+			ir->weight_bytes += sizeof(float) * sz;
 		/* the naive plan, for comparison: every activation of the unfused
 		 * program in its own buffer */
 		if (t->kind == T_ACT && !t->base)

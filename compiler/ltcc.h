@@ -200,6 +200,8 @@ typedef struct Tensor {
 	struct Tensor *base;/* view: the buffer it lives in, at column col0 */
 	int col0;
 	float *data;        /* T_WEIGHT: values after folding */
+	int8_t *q;          /* T_WEIGHT quantized (quant.c): int8 rows ... */
+	float *qs;          /* ... and one scale per row; NULL: fp32 */
 	const char *src;    /* T_WEIGHT: safetensors name; note for others */
 	const char *note;   /* what was folded in, for the comment */
 	Loc loc;
@@ -287,7 +289,8 @@ typedef struct IR {
 	size_t arena_floats, state_floats;
 	size_t arena_lower_bound;   /* plan.c: most floats live at one op */
 	size_t arena_naive;         /* lower.c: every unfused activation its own buffer */
-	size_t weight_floats;
+	size_t weight_bytes;        /* as stored: fp32, or int8 rows and their scales */
+	int quant;                  /* Quant (quant.c) */
 } IR;
 
 /* NULL after reporting errors (missing or mis-shaped tensors). */
@@ -306,6 +309,12 @@ typedef struct FuseOpts {
 	bool ln_linear;         /* pre-norm: LayerNorm in the next linear's input pass */
 } FuseOpts;
 void fuse_program(IR *ir, const FuseOpts *o);
+
+/* ---- quant.c: --quantize ---- */
+typedef enum { Q_NONE, Q_W8 } Quant;
+void quant_weights(IR *ir, Quant mode);      /* also sets ir->weight_bytes */
+void quant_row(const float *w, int n, int8_t *q, float *s);
+size_t quant_tensor_bytes(const Tensor *t);
 
 /* ---- kernels.c: the kernel table ----
  * Every kernel the generated code calls, in one place: its name in
@@ -333,7 +342,14 @@ void fuse_program(IR *ir, const FuseOpts *o);
 	X(copy,            "n cols x xs y ys acc",                          0) \
 	X(add_layernorm,   "n D x xs y ys gamma beta add",                  0) \
 	X(layernorm,       "n D x xs out os gamma beta",                    0) \
-	X(embed,           "n D tok first_pos E scale omega x",             0)
+	X(embed,           "n D tok first_pos E scale omega x",             0) \
+	/* --quantize w8: int8 weight rows Wq with one scale per row Ws */ \
+	X(linear_w8,       "n in out x xs Wq Ws b y ys scale act acc",      A("n") * A("in") * A("out")) \
+	X(linear_ln_w8,    "n in out x xs Wq Ws b y ys c0 D gamma beta",    A("n") * A("in") * A("out")) \
+	X(ln_linear_w8,    "n in out x xs Wq Ws b y ys act gamma beta pair", A("n") * A("in") * A("out")) \
+	X(linear_glu_w8,   "n in w x xs Wq Ws b g gs pair",                 A("n") * A("in") * 2 * A("w")) \
+	X(conv_dyn_w8,     "n w heads K P g gs Wq Ws o os taps sm",         A("n") * A("w") * A("K") * (1 + A("heads"))) \
+	X(embed_w8,        "n D tok first_pos Eq Es scale omega x",         0)
 
 typedef enum {
 #define X(id, params, macs) K_##id,
@@ -347,6 +363,7 @@ typedef enum {
 typedef struct KArg {
 	const char *c;      /* the C expression passed */
 	double v;           /* its value, for sizes (rows at the length asked for); 0 for pointers */
+	const Tensor *w;    /* a weight matrix: two arguments (rows, scales) if quantized */
 } KArg;
 typedef struct KCall { Kernel k; int nargs; KArg a[KERN_MAX_ARGS]; } KCall;
 

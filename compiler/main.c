@@ -40,6 +40,8 @@ static const char usage[] =
 "      --no-zero-copy     copy each branch's channel slice out and its output back\n"
 "      --no-stream-attention  store the (heads, T, T) score map, then softmax it\n"
 "      --no-fuse-dyn-taps store every step's dynamic-conv taps, (T, H*K), first\n"
+"      --quantize w8      int8 weights, one fp32 scale per row, for every matrix a\n"
+"                         matmul reads (4x less flash); activations stay fp32\n"
 "      --max-weights-size SIZE  refuse a weight file larger than SIZE bytes\n"
 "                         (K, M, G suffixes; default 4G). A .ltd may be 16 MiB,\n"
 "                         a target file 1 MiB; every input must be a regular file\n"
@@ -85,8 +87,8 @@ static void dump_ir(const IR *ir)
 			printf("\n");
 		}
 	}
-	printf("arena %zu floats (lower bound %zu, naive %zu), state %zu floats, weights %zu floats\n",
-	       ir->arena_floats, ir->arena_lower_bound, ir->arena_naive, ir->state_floats, ir->weight_floats);
+	printf("arena %zu floats (lower bound %zu, naive %zu), state %zu floats, weights %zu bytes\n",
+	       ir->arena_floats, ir->arena_lower_bound, ir->arena_naive, ir->state_floats, ir->weight_bytes);
 }
 
 static void dump_ast(const Node *n, int depth)
@@ -147,6 +149,7 @@ typedef struct Opts {
 	bool report, fit_check, ext;
 	const char *sec_weights, *sec_arena, *sec_state;
 	size_t max_weights;
+	Quant quant;
 	FuseOpts fo;
 	const char *cmd;    /* for the header comment */
 } Opts;
@@ -182,7 +185,7 @@ static bool valid_file_name(const char *s)
 }
 
 /* long options without a short letter */
-enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS, OPT_MAX_WEIGHTS };
+enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS, OPT_MAX_WEIGHTS, OPT_QUANTIZE };
 
 static const struct option longs[] = {
 	{ "output", required_argument, 0, 'o' },
@@ -210,6 +213,7 @@ static const struct option longs[] = {
 	{ "no-stream-attention", no_argument, 0, OPT_NO_STREAM_ATTN },
 	{ "no-fuse-dyn-taps", no_argument, 0, OPT_NO_FUSE_DYN_TAPS },
 	{ "max-weights-size", required_argument, 0, OPT_MAX_WEIGHTS },
+	{ "quantize", required_argument, 0, OPT_QUANTIZE },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, 'V' },
 	{ 0, 0, 0, 0 },
@@ -247,6 +251,16 @@ static void take_option(Opts *o, int c, char **argv)
 	case OPT_MAX_WEIGHTS:
 		if (!(o->max_weights = parse_size(optarg)))
 			bad_usage("--max-weights-size '%s' is not a size (bytes, or with K, M or G)", optarg);
+		break;
+	case OPT_QUANTIZE:
+		if (!strcmp(optarg, "none"))
+			o->quant = Q_NONE;
+		else if (!strcmp(optarg, "w8"))
+			o->quant = Q_W8;
+		else if (!strcmp(optarg, "int8"))
+			bad_usage("%s", "--quantize int8 (int8 activations too) is not implemented yet; w8 is");
+		else
+			bad_usage("unknown --quantize '%s' (none or w8)", optarg);
 		break;
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
 	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);
@@ -331,6 +345,7 @@ static IR *compile(const Opts *o, bool *dumped)
 	if (!ir)
 		return NULL;
 	fuse_program(ir, &o->fo);
+	quant_weights(ir, o->quant);
 	plan_memory(ir);
 	if (o->dump) {
 		dump_ir(ir);

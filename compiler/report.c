@@ -15,6 +15,7 @@
 typedef struct Row {
 	const char *name;   /* layer: "enc3", "dec0", or "embed"/"output"/... */
 	size_t params;
+	size_t weight_bytes;/* as stored (int8 rows and scales when quantized) */
 	double macs;        /* per token */
 	size_t scratch;     /* floats live at the layer's peak */
 } Row;
@@ -69,6 +70,7 @@ static int collect(const IR *ir, const Program *p, Row *rows, int n, bool *seen,
 				if (ir->tensors[j] == t && !seen[j]) {
 					seen[j] = true;
 					r->params += nfloats(t);
+					r->weight_bytes += quant_tensor_bytes(t);
 				}
 		}
 		/* scratch: floats live at this op */
@@ -90,7 +92,8 @@ typedef struct Totals {
 	int n;
 	double macs_enc, macs_step;
 	size_t params;
-	size_t step_weights;    /* floats of weight a decoder step reads */
+	size_t by_kind[3];      /* weight bytes: int8 values, their scales, fp32 */
+	size_t step_weights;    /* bytes of weight a decoder step reads */
 } Totals;
 
 static void totals(const IR *ir, Totals *T)
@@ -101,6 +104,17 @@ static void totals(const IR *ir, Totals *T)
 	T->n = collect(ir, &ir->step, T->rows, T->n, seen, &T->macs_step);
 	for (int i = 0; i < T->n; i++)
 		T->params += T->rows[i].params;
+	for (int j = 0; j < ir->ntensors; j++) {
+		const Tensor *t = ir->tensors[j];
+		if (t->kind != T_WEIGHT)
+			continue;
+		if (t->q) {
+			T->by_kind[0] += nfloats(t);
+			T->by_kind[1] += sizeof(float) * (size_t)t->rows;
+		} else {
+			T->by_kind[2] += sizeof(float) * nfloats(t);
+		}
+	}
 	/* what one decoder step reads: every weight its ops touch, once (the
 	 * embedding only one row, the output matrix all of it) */
 	memset(seen, 0, sizeof(bool) * (size_t)(ir->ntensors + 1));
@@ -109,8 +123,9 @@ static void totals(const IR *ir, Totals *T)
 			for (int j = 0; j < ir->ntensors; j++)
 				if (ir->step.ops[i]->in[k] == ir->tensors[j] && ir->tensors[j]->kind == T_WEIGHT && !seen[j]) {
 					seen[j] = true;
-					T->step_weights += ir->step.ops[i]->kind == OP_EMBED ? (size_t)ir->tensors[j]->cols
-											    : nfloats(ir->tensors[j]);
+					T->step_weights += ir->step.ops[i]->kind == OP_EMBED
+						? quant_tensor_bytes(ir->tensors[j]) / (size_t)ir->tensors[j]->rows
+						: quant_tensor_bytes(ir->tensors[j]);
 				}
 }
 
@@ -118,7 +133,7 @@ static void totals(const IR *ir, Totals *T)
  * shortfall is an error that says by how many bytes. */
 bool report_fits(const IR *ir, const Target *t, bool complain)
 {
-	long long w = (long long)ir->weight_floats * 4, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
+	long long w = (long long)ir->weight_bytes, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
 	bool ok = true;
 	if (t->flash && w > t->flash) {
 		ok = false;
@@ -145,17 +160,21 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 	fprintf(f, "%-16s %12s %14s %14s %14s\n", "layer", "params", "MACs/token", "scratch B", "weight B");
 	for (int i = 0; i < T.n; i++) {
 		const Row *r = &T.rows[i];
-		fprintf(f, "%-16s %12zu %14.0f %14zu %14zu\n", r->name, r->params, r->macs, r->scratch * 4, r->params * 4);
+		fprintf(f, "%-16s %12zu %14.0f %14zu %14zu\n", r->name, r->params, r->macs, r->scratch * 4, r->weight_bytes);
 	}
-	fprintf(f, "%-16s %12zu %14s %14zu %14zu\n", "total", T.params, "", ir->arena_floats * 4, ir->weight_floats * 4);
+	fprintf(f, "%-16s %12zu %14s %14zu %14zu\n", "total", T.params, "", ir->arena_floats * 4, ir->weight_bytes);
 	if (!m->is_lm)
 		fprintf(f, "encoder: %.0f MACs/token, %.2f M for %d tokens (incl. cross K/V)\n", T.macs_enc,
 			T.macs_enc * REPORT_T / 1e6, REPORT_T);
 	fprintf(f, "decoder step: %.0f MACs (%.2f M for %d steps)\n", T.macs_step, T.macs_step * REPORT_T / 1e6, REPORT_T);
+	if (ir->quant != Q_NONE)
+		fprintf(f, "weights: %zu B int8, %zu B of their scales, %zu B fp32; %.2fx smaller than fp32 (%zu B)\n",
+			T.by_kind[0], T.by_kind[1], T.by_kind[2], (double)T.params * 4 / (double)ir->weight_bytes,
+			T.params * 4);
 	fprintf(f, "memory: weights %zu B (flash), arena %zu B (lower bound %zu B, naive %zu B), state %zu B\n",
-		ir->weight_floats * 4, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4,
+		ir->weight_bytes, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4,
 		ir->state_floats * 4);
-	long long w = (long long)ir->weight_floats * 4, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
+	long long w = (long long)ir->weight_bytes, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
 	if (!tg->flash && !tg->ram)
 		fprintf(f, "target %s: no memory limits\n", tg->name);
 	else
@@ -174,8 +193,12 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 	json_object_object_add(o, "macs_encoder", json_object_new_int64((int64_t)(T.macs_enc * REPORT_T)));
 	json_object_object_add(o, "macs_decoder_step", json_object_new_int64((int64_t)T.macs_step));
 	json_object_object_add(o, "report_length", json_object_new_int(REPORT_T));
-	json_object_object_add(o, "weight_bytes", json_object_new_int64((int64_t)ir->weight_floats * 4));
-	json_object_object_add(o, "weight_bytes_decoder_step", json_object_new_int64((int64_t)T.step_weights * 4));
+	json_object_object_add(o, "weight_bytes", json_object_new_int64((int64_t)ir->weight_bytes));
+	json_object_object_add(o, "weight_bytes_int8", json_object_new_int64((int64_t)T.by_kind[0]));
+	json_object_object_add(o, "weight_bytes_scales", json_object_new_int64((int64_t)T.by_kind[1]));
+	json_object_object_add(o, "weight_bytes_fp32", json_object_new_int64((int64_t)T.by_kind[2]));
+	json_object_object_add(o, "weight_bytes_as_fp32", json_object_new_int64((int64_t)T.params * 4));
+	json_object_object_add(o, "weight_bytes_decoder_step", json_object_new_int64((int64_t)T.step_weights));
 	json_object_object_add(o, "arena_bytes", json_object_new_int64((int64_t)ir->arena_floats * 4));
 	json_object_object_add(o, "arena_lower_bound_bytes", json_object_new_int64((int64_t)ir->arena_lower_bound * 4));
 	json_object_object_add(o, "arena_naive_bytes", json_object_new_int64((int64_t)ir->arena_naive * 4));
@@ -190,7 +213,7 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 		json_object_object_add(r, "params", json_object_new_int64((int64_t)T.rows[i].params));
 		json_object_object_add(r, "macs_per_token", json_object_new_int64((int64_t)T.rows[i].macs));
 		json_object_object_add(r, "scratch_bytes", json_object_new_int64((int64_t)T.rows[i].scratch * 4));
-		json_object_object_add(r, "weight_bytes", json_object_new_int64((int64_t)T.rows[i].params * 4));
+		json_object_object_add(r, "weight_bytes", json_object_new_int64((int64_t)T.rows[i].weight_bytes));
 		json_object_array_add(layers, r);
 	}
 	json_object_object_add(o, "layers", layers);

@@ -8,7 +8,8 @@
 # Usage: regress/run.sh [MODEL...]   (from the repo root, after make)
 #        TARGETS="generic x86-avx2" selects targets; generic-ext (caller's
 #        buffers, weights in a named section) and generic-nofuse (every
-#        fusion pass off) are generic builds made another way.
+#        fusion pass off) are generic builds made another way; TARGET-w8
+#        builds with --quantize w8 against `reference.py --quantize w8`.
 #        LTCC=path picks the compiler (an ASan build), RB=dir the build
 #        folder, CC the C compiler and GEN_CFLAGS extra flags for compiling
 #        and linking the generated code and the driver (sanitizers).
@@ -20,7 +21,7 @@ GEN_CFLAGS=${GEN_CFLAGS:-}
 B=${RB:-build/regress}
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed"}
-targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse"}
+targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-w8"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -34,14 +35,23 @@ isa_insn() {
 	esac
 }
 
-for m in $models; do
-	if [ ! -f "$G/.$m.stamp" ] || [ "models/$m.safetensors" -nt "$G/.$m.stamp" ] || [ tools/reference.py -nt "$G/.$m.stamp" ]; then
-		rm -f "$G/$m"-*.golden
-		if ! "$PY" tools/reference.py "models/$m.json" "models/$m.safetensors" "$G" >/dev/null; then
-			bad "$m: reference failed"; continue
-		fi
-		touch "$G/.$m.stamp"
+# goldens DIR [--quantize w8]: the reference's outputs for model $m in DIR,
+# made again when the weights or the reference changed
+goldens() {
+	gd=$1; shift
+	mkdir -p "$gd"
+	if [ ! -f "$gd/.$m.stamp" ] || [ "models/$m.safetensors" -nt "$gd/.$m.stamp" ] || [ tools/reference.py -nt "$gd/.$m.stamp" ]; then
+		rm -f "$gd/$m"-*.golden
+		"$PY" tools/reference.py "$@" "models/$m.json" "models/$m.safetensors" "$gd" >/dev/null || return 1
+		touch "$gd/.$m.stamp"
 	fi
+}
+
+for m in $models; do
+	goldens "$G" || { bad "$m: reference failed"; continue; }
+	case " $targets " in
+	*-w8\ *) goldens "$G/w8" --quantize w8 || { bad "$m: reference --quantize w8 failed"; continue; } ;;
+	esac
 	# the memory plan: arena within 5 % of its lower bound, 3x below naive
 	"$LTCC" "models/$m.ltd" --report-json "$B/$m.report.json" >/dev/null
 	num() { sed -n "s/^ *\"$1\": *\([0-9]*\),*$/\1/p" "$B/$m.report.json"; }
@@ -60,6 +70,9 @@ for m in $models; do
 		# generic-ext: generic code, the caller's buffers, weights in a named section
 		opts="-t $t"
 		[ "$t" = generic-ext ] && opts="-t generic --external-buffers --section-weights .ltcc_weights"
+		# TARGET-w8: int8 weights (--quantize w8), against the reference's w8 goldens
+		gd=$G
+		case $t in *-w8) opts="-t ${t%-w8} --quantize w8"; gd=$G/w8 ;; esac
 		# generic-nofuse: every switchable fusion pass off, same goldens
 		[ "$t" = generic-nofuse ] && opts="-t generic --no-fold-q-scale --no-fold-softmax --no-fuse-glu --no-fuse-residual-ln --no-fuse-ln-linear --no-zero-copy --no-stream-attention --no-fuse-dyn-taps"
 		# shellcheck disable=SC2086
@@ -91,8 +104,8 @@ for m in $models; do
 		if [ -n "$insn" ]; then
 			if objdump -d "$d/m.o" | grep -q "$insn"; then ok "$m/$t: uses $insn"; else bad "$m/$t: no $insn in the object"; fi
 		fi
-		out=$("$d/run" "$G/$m"-*.golden)
-		n_all=$(ls "$G/$m"-*.golden | wc -l)
+		out=$("$d/run" "$gd/$m"-*.golden)
+		n_all=$(ls "$gd/$m"-*.golden | wc -l)
 		n_ok=$(echo "$out" | grep -c " ok ")
 		echo "$out" | sed "s|^|[$t] |" | sed 's/^\(.* ok .*\)$/[PASS] \1/; t; s/^/[FAIL] /'
 		pass=$((pass + n_ok)); fail=$((fail + n_all - n_ok))

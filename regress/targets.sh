@@ -12,6 +12,8 @@ B=build/targets
 G=regress/golden
 targets=${*:-"cortex-m4 cortex-m7 cortex-m55 riscv32"}
 models=${MODELS:-"mixed lm iwslt wmt"}
+# and with --quantize w8, against regress/run.sh's w8 goldens
+models_w8=${MODELS_W8:-"mixed lm"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -25,28 +27,36 @@ isa() {
 	esac
 }
 
+# run T M GOLDENS NAME LTCC-OPTION...: model M on target T in QEMU through
+# its testbench, against the goldens in GOLDENS
+run() {
+	t=$1 m=$2 gd=$3 name=$4; shift 4
+	d=$B/$t/$name
+	rm -rf "$d"; mkdir -p "$d"
+	if ! ls "$gd/$m"-*.golden >/dev/null 2>&1; then
+		bad "$name/$t: no goldens (run regress/run.sh first)"; return 1
+	fi
+	gold=""
+	for g in "$gd/$m"-*.golden; do gold="$gold --golden $g"; done
+	# shellcheck disable=SC2086
+	if ! build/ltcc "models/$m.ltd" -t "$t" --no-fit-check -o "$d/m.c" --prefix m --emit-testbench "$d" $gold "$@"; then
+		bad "$name/$t: ltcc failed"; return 1
+	fi
+	out=$(sh regress/qemu/run-target.sh "$t" "$d" "$d/m.c" "$d/testbench.c" 2>&1)
+	st=$?
+	echo "$out" | sed "s|^|    [$t/$name] |"
+	line=$(echo "$out" | grep "^testbench: ")
+	if [ $st -eq 0 ] && [ -n "$line" ]; then
+		ok "$name/$t: ${line#testbench: }"
+	else
+		bad "$name/$t: exit $st"; return 1
+	fi
+}
+
 for t in $targets; do
 	for m in $models; do
+		run "$t" "$m" "$G" "$m" || continue
 		d=$B/$t/$m
-		rm -rf "$d"; mkdir -p "$d"
-		if ! ls "$G/$m"-*.golden >/dev/null 2>&1; then
-			bad "$m/$t: no goldens (run regress/run.sh first)"; continue
-		fi
-		gold=""
-		for g in "$G/$m"-*.golden; do gold="$gold --golden $g"; done
-		# shellcheck disable=SC2086
-		if ! build/ltcc "models/$m.ltd" -t "$t" --no-fit-check -o "$d/m.c" --prefix m --emit-testbench "$d" $gold; then
-			bad "$m/$t: ltcc failed"; continue
-		fi
-		out=$(sh regress/qemu/run-target.sh "$t" "$d" "$d/m.c" "$d/testbench.c" 2>&1)
-		st=$?
-		echo "$out" | sed "s|^|    [$t/$m] |"
-		line=$(echo "$out" | grep "^testbench: ")
-		if [ $st -eq 0 ] && [ -n "$line" ]; then
-			ok "$m/$t: ${line#testbench: }"
-		else
-			bad "$m/$t: exit $st"
-		fi
 		set -- $(isa "$t")
 		elf=$(ls "$d"/*.elf 2>/dev/null | head -1)
 		if [ -n "$elf" ] && "$1" -d "$elf" | grep -qE "$2"; then
@@ -54,6 +64,9 @@ for t in $targets; do
 		else
 			bad "$m/$t: no $2 in the code"
 		fi
+	done
+	for m in $models_w8; do
+		run "$t" "$m" "$G/w8" "$m-w8" --quantize w8
 	done
 done
 echo "targets: $pass passed, $fail failed"

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent PyTorch reference for Lite Transformer models (ltcc's oracle).
 
-usage: reference.py CONFIG.json WEIGHTS.safetensors OUTDIR
+usage: reference.py [--quantize w8] CONFIG.json WEIGHTS.safetensors OUTDIR
        reference.py --selfcheck CONFIG.json WEIGHTS.safetensors
 
 The model is rebuilt from the config (schema: tools/README-reference.md) as
@@ -9,7 +9,9 @@ plain nn.Modules whose parameter names are the fairseq state-dict keys, so a
 strict load_state_dict proves the weights file holds exactly the tensors the
 model uses.  Everything runs in float32, batch 1, one thread.
 
-The first form writes OUTDIR/NAME-CASE.golden for each case.  --selfcheck
+The first form writes OUTDIR/NAME-CASE.golden for each case.  With
+--quantize w8 the model's weights are first put through the rule of ltcc's
+--quantize w8 (see quantize_w8): what ltcc's int8-weight build must compute.  --selfcheck
 decodes every case step by step (K/V cache, conv history) and asserts the
 result matches the full-sequence forward, i.e. it checks this file itself.
 """
@@ -282,6 +284,44 @@ def load_model(cfg_path, weights_path):
     return cfg, model
 
 
+def round_half_away(x):
+    """Round to nearest, ties away from zero (C's roundf), exact in float32:
+    x - trunc(x) is exact, so the tie test sees the true fraction."""
+    t = torch.trunc(x)
+    return t + torch.sign(x) * ((x - t).abs() >= 0.5).to(x.dtype)
+
+
+def w8_rows(W):
+    """Int8 rows with one scale per row, as float32 q * s.  Per row r:
+    m = max|W[r]|; q = round(W[r] * (127/m)) clamped to [-127, 127] and
+    s = m/127, every operation in float32; a zero row stays zero."""
+    f127 = torch.tensor(127.0, dtype=torch.float32)
+    m = W.abs().amax(dim=1)
+    zero = m == 0
+    inv = f127 / torch.where(zero, torch.ones_like(m), m)
+    q = round_half_away(W * inv[:, None]).clamp(-127, 127)
+    q = torch.where(zero[:, None], torch.zeros_like(q), q)
+    return q * (m / f127)[:, None]
+
+
+def quantize_w8(model):
+    """The weights ltcc --quantize w8 stores.  Its q-scale fold comes first
+    (W_q and b_q times hd^-0.5, in float32, as compiler/fuse.c does), then
+    every matrix a matmul reads -- every 2-D parameter: linears, the dynamic
+    conv's tap projection, embeddings, the output matrix -- goes through
+    w8_rows.  Activations, biases, norms and conv kernels stay float32."""
+    for mod in model.modules():
+        if isinstance(mod, Attention):
+            hd = torch.tensor(float(mod.width // mod.heads), dtype=torch.float32)
+            c = torch.tensor(1.0, dtype=torch.float32) / torch.sqrt(hd)
+            mod.q_proj.weight.data *= c
+            mod.q_proj.bias.data *= c
+            mod.scaling = 1.0
+    for _, p in model.named_parameters():
+        if p.dim() == 2:
+            p.data = w8_rows(p.data)
+
+
 def cases(cfg):
     """(case name, src tokens, tgt tokens); ids uniform in [4, vocab), seeded per case."""
     eos = cfg["tokens"]["eos"]
@@ -364,8 +404,10 @@ def write_golden(path, src, enc, tgt, logits, gen, margin):
         f.write("\n".join(lines) + "\n")
 
 
-def generate(cfg_path, weights_path, outdir):
+def generate(cfg_path, weights_path, outdir, quantize=None):
     cfg, model = load_model(cfg_path, weights_path)
+    if quantize == "w8":
+        quantize_w8(model)
     os.makedirs(outdir, exist_ok=True)
     for case, src, tgt in cases(cfg):
         enc = model.encode(src)
@@ -408,6 +450,8 @@ def main(argv):
             selfcheck(argv[2], argv[3])
         elif len(argv) == 4 and not argv[1].startswith("-"):
             generate(argv[1], argv[2], argv[3])
+        elif len(argv) == 6 and argv[1] == "--quantize" and argv[2] == "w8":
+            generate(argv[3], argv[4], argv[5], quantize="w8")
         else:
             sys.exit(__doc__.strip().split("\n\n")[1])
 

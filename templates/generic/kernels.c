@@ -348,3 +348,104 @@ static void k_embed(int n, int D, const int32_t *tok, int first_pos, const float
 		}
 	}
 }
+
+/* ---- --quantize w8: int8 weight rows Wq, one fp32 scale per row Ws.
+ * Activations and arithmetic stay fp32: each row's dot product with the
+ * int8 values, then times the row's scale, then the fp32 epilogue. */
+
+/*@ k_linear_w8 k_out */
+/* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y (n,out) */
+static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
+			const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc)
+{
+	int t, o, i;
+	for (t = 0; t < n; t++) {
+		const float *xr = x + (long)t * xs;
+		for (o = 0; o < out; o++) {
+			const int8_t *wr = Wq + (long)o * in;
+			float s = 0.0f;
+			for (i = 0; i < in; i++)
+				s += xr[i] * (float)wr[i];
+			k_out(s * Ws[o], b, o, scale, act, acc, y + (long)t * ys);
+		}
+	}
+}
+
+/*@ k_linear_ln_w8 k_linear_w8 k_add_layernorm */
+/* k_linear_ln with int8 weights */
+static void k_linear_ln_w8(int n, int in, int out, const float *restrict x, int xs,
+			   const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			   float *restrict y, int ys, int c0, int D,
+			   const float *restrict gamma, const float *restrict beta)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear_w8(r, in, out, x + (long)t * xs, xs, Wq, Ws, b, y + (long)t * ys + c0, ys, 1.0f, 0, 1);
+		k_add_layernorm(r, D, y + (long)t * ys, ys, 0, 0, gamma, beta, 0);
+	}
+}
+
+/*@ k_ln_linear_w8 k_linear_w8 k_layernorm */
+/* k_ln_linear with int8 weights */
+static void k_ln_linear_w8(int n, int in, int out, const float *restrict x, int xs,
+			   const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			   float *restrict y, int ys, int act,
+			   const float *restrict gamma, const float *restrict beta, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_layernorm(r, in, x + (long)t * xs, xs, pair, in, gamma, beta);
+		k_linear_w8(r, in, out, pair, in, Wq, Ws, b, y + (long)t * ys, ys, 1.0f, act, 0);
+	}
+}
+
+/*@ k_linear_glu_w8 k_linear_w8 k_glu */
+/* k_linear_glu with int8 weights */
+static void k_linear_glu_w8(int n, int in, int w, const float *restrict x, int xs,
+			    const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			    float *restrict g, int gs, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear_w8(r, in, 2 * w, x + (long)t * xs, xs, Wq, Ws, b, pair, 2 * w, 1.0f, 0, 0);
+		k_glu(r, w, pair, 2 * w, g + (long)t * gs, gs);
+	}
+}
+
+/*@ k_conv_dyn_w8 k_linear_w8 k_softmax k_conv_row */
+/* k_conv_dyn with an int8 tap projection */
+static void k_conv_dyn_w8(int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+			  const int8_t *restrict Wq, const float *restrict Ws, float *restrict o, int os,
+			  float *restrict taps, int sm)
+{
+	int t, h;
+	for (t = 0; t < n; t++) {
+		k_linear_w8(1, w, heads * K, g + (long)t * gs, gs, Wq, Ws, 0, taps, heads * K, 1.0f, 0, 0);
+		if (sm)
+			for (h = 0; h < heads; h++)
+				k_softmax(taps + h * K, K);
+		k_conv_row(t, n, w, heads, K, P, g, gs, taps, o + (long)t * os);
+	}
+}
+
+/*@ k_embed_w8 */
+/* k_embed with int8 embedding rows: E[tok] = Eq[tok] * Es[tok] */
+static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const int8_t *restrict Eq,
+		       const float *restrict Es, float scale, const float *restrict omega, float *restrict x)
+{
+	int t, i, half = D / 2;
+	for (t = 0; t < n; t++) {
+		float *xr = x + (long)t * D, p = (float)(first_pos + t), s = Es[tok[t]];
+		const int8_t *er = Eq + (long)tok[t] * D;
+		for (i = 0; i < D; i++)
+			xr[i] = scale * ((float)er[i] * s);
+		for (i = 0; i < half; i++) {
+			xr[i] += sinf(p * omega[i]);
+			xr[half + i] += cosf(p * omega[i]);
+		}
+	}
+}

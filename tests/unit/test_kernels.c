@@ -1,5 +1,6 @@
 /* test_kernels.c — the kernel table (KERNEL_TABLE, kernels.c) against the
- * templates it describes, and the calls and multiply-adds it gives. */
+ * templates it describes, the calls and multiply-adds it gives, and the
+ * int8-weight rule (quant.c) that picks the _w8 kernels. */
 #include <ctype.h>
 #include <string.h>
 #include "unit.h"
@@ -127,6 +128,62 @@ static void test_attention_macs_count_the_keys(void)
 	CU_ASSERT_STRING_EQUAL(k[0].a[1].c, "st_pos + 1");
 }
 
+
+/* ---- --quantize w8 (quant.c) ---- */
+
+static void test_w8_rounds_half_away_and_scales_by_row_max(void)
+{
+	/* max 2.54: 127/2.54 = 50 per unit; 0.01 -> 0.5 -> 1, -0.01 -> -1 (not to even 0) */
+	const float w[] = { 2.54f, -2.54f, 0.01f, -0.01f, 0.03f, 1.27f, 0.0f };
+	int8_t q[7];
+	float s;
+	quant_row(w, 7, q, &s);
+	const int8_t want[] = { 127, -127, 1, -1, 2, 64, 0 };
+	for (int i = 0; i < 7; i++) {
+		if (q[i] != want[i])
+			fprintf(stderr, "\nw %g: q %d, want %d\n", (double)w[i], q[i], want[i]);
+		CU_ASSERT_EQUAL(q[i], want[i]);
+	}
+	CU_ASSERT_EQUAL(s, 2.54f / 127.0f);
+}
+
+static void test_w8_zero_row_has_scale_zero(void)
+{
+	const float w[] = { 0.0f, -0.0f, 0.0f };
+	int8_t q[3] = { 9, 9, 9 };
+	float s = 1.0f;
+	quant_row(w, 3, q, &s);
+	CU_ASSERT_EQUAL(s, 0.0f);
+	CU_ASSERT_TRUE(q[0] == 0 && q[1] == 0 && q[2] == 0);
+}
+
+/* Only matrices a matmul reads are quantized; conv kernels, norms and
+ * biases stay fp32, and the weight bytes shrink to match. */
+static void test_w8_quantizes_matmul_weights_only(void)
+{
+	Tensor *W = tensor(T_WEIGHT, "w_fc1", 2, 3), *b = tensor(T_WEIGHT, "w_fc1_b", 2, 1);
+	Tensor *lw = tensor(T_WEIGHT, "w_light", 2, 3);
+	static float wd[6] = { 1, 2, 3, -4, 5, 6 }, bd[2] = { 1, 2 }, ld[6] = { 1, 2, 3, 4, 5, 6 };
+	W->data = wd, b->data = bd, lw->data = ld;
+	Op lin = { .kind = OP_LINEAR, .rows = RW_N, .scale = 1.0f }, conv = { .kind = OP_CONV_LIGHT, .rows = RW_N };
+	lin.in[0] = tensor(T_ACT, "x", 4, 3), lin.in[1] = W, lin.in[2] = b, lin.out = tensor(T_ACT, "y", 4, 2);
+	conv.in[1] = lw;
+	Op *ops[] = { &lin, &conv };
+	Tensor *ts[] = { W, b, lw };
+	IR ir = { .encode = { .ops = ops, .nops = 2 }, .tensors = ts, .ntensors = 3 };
+	quant_weights(&ir, Q_W8);
+	CU_ASSERT_PTR_NOT_NULL(W->q);
+	CU_ASSERT_PTR_NULL(b->q);
+	CU_ASSERT_PTR_NULL(lw->q);
+	CU_ASSERT_EQUAL(ir.weight_bytes, (6 + 2 * 4) + 2 * 4 + 6 * 4);
+	KCall k[KERN_MAX_CALLS];
+	CU_ASSERT_EQUAL_FATAL(kern_calls(&lin, 30, k), 1);
+	CU_ASSERT_EQUAL(k[0].k, K_linear_w8);
+	CU_ASSERT_STRING_EQUAL(k[0].a[5].c, "w_fc1");
+	CU_ASSERT_STRING_EQUAL(k[0].a[6].c, "w_fc1_s");
+	CU_ASSERT_STRING_EQUAL(k[0].a[7].c, "w_fc1_b");
+}
+
 void register_kernels_suite(void)
 {
 	CU_pSuite s = CU_add_suite("kernels", NULL, NULL);
@@ -137,4 +194,7 @@ void register_kernels_suite(void)
 	ADD_TEST(s, test_linear_call_and_macs);
 	ADD_TEST(s, test_dynamic_conv_step_calls);
 	ADD_TEST(s, test_attention_macs_count_the_keys);
+	ADD_TEST(s, test_w8_rounds_half_away_and_scales_by_row_max);
+	ADD_TEST(s, test_w8_zero_row_has_scale_zero);
+	ADD_TEST(s, test_w8_quantizes_matmul_weights_only);
 }

@@ -1,0 +1,80 @@
+/* quant.c — weight quantization (--quantize w8).
+ *
+ * Requires: a fused IR (folds such as the q scaling already applied to the
+ * fp32 weights). Guarantees: every weight matrix a matmul reads (a
+ * linear's W, dynamic conv's tap projection, the embeddings and the
+ * output matrix) holds int8 rows with one fp32 scale per row, and
+ * ir->weight_bytes counts what the generated file stores.
+ *
+ * The rule, the one tools/reference.py --quantize w8 simulates:
+ *   m = max_j |W[r,j]|;  m = 0: q = 0, s = 0;
+ *   else q[r,j] = round(W[r,j] * (127.0f / m)), half away from zero,
+ *        clamped to [-127, 127];  s[r] = m / 127.0f   (all fp32). */
+#include <math.h>
+#include <string.h>
+#include "ltcc.h"
+
+size_t quant_tensor_bytes(const Tensor *t)
+{
+	size_t n = (size_t)t->rows * (size_t)t->cols;
+	return t->q ? n + sizeof(float) * (size_t)t->rows : sizeof(float) * n;
+}
+
+void quant_row(const float *w, int n, int8_t *q, float *s)
+{
+	float m = 0.0f;
+	for (int j = 0; j < n; j++)
+		m = fabsf(w[j]) > m ? fabsf(w[j]) : m;
+	if (m == 0.0f) {
+		memset(q, 0, (size_t)n);
+		*s = 0.0f;
+		return;
+	}
+	float inv = 127.0f / m;
+	for (int j = 0; j < n; j++) {
+		float r = roundf(w[j] * inv);
+		q[j] = (int8_t)(r > 127.0f ? 127 : r < -127.0f ? -127 : r);
+	}
+	*s = m / 127.0f;
+}
+
+static void quantize(Tensor *t)
+{
+	if (!t || t->q)
+		return;
+	t->q = arena_alloc((size_t)t->rows * (size_t)t->cols);
+	t->qs = arena_alloc(sizeof(float) * (size_t)t->rows);
+	for (int r = 0; r < t->rows; r++)
+		quant_row(t->data + (size_t)r * (size_t)t->cols, t->cols, t->q + (size_t)r * (size_t)t->cols, &t->qs[r]);
+}
+
+/* The weight matrix op o multiplies by, or NULL. */
+static Tensor *matmul_weight(const Op *o)
+{
+	switch (o->kind) {
+	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LINEAR_ACC_LN: case OP_LN_LINEAR:
+	case OP_LINEAR_GLU: case OP_LOGITS:
+		return o->in[1];
+	case OP_CONV_DYN:  /* the tap projection, unless an earlier LINEAR made the taps */
+		return o->taps_in ? NULL : o->in[1];
+	case OP_EMBED:
+		return o->in[0];
+	default:
+		return NULL;
+	}
+}
+
+void quant_weights(IR *ir, Quant mode)
+{
+	ir->quant = mode;
+	if (mode == Q_W8) {
+		const Program *ps[2] = { &ir->encode, &ir->step };
+		for (int p = 0; p < 2; p++)
+			for (int i = 0; i < ps[p]->nops; i++)
+				quantize(matmul_weight(ps[p]->ops[i]));
+	}
+	ir->weight_bytes = 0;
+	for (int i = 0; i < ir->ntensors; i++)
+		if (ir->tensors[i]->kind == T_WEIGHT)
+			ir->weight_bytes += quant_tensor_bytes(ir->tensors[i]);
+}
