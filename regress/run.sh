@@ -21,7 +21,7 @@ GEN_CFLAGS=${GEN_CFLAGS:-}
 B=${RB:-build/regress}
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed"}
-targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-w8"}
+targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-w8 x86-avx2-w8"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -31,6 +31,7 @@ mkdir -p "$B" "$G"
 isa_insn() {
 	case $1 in
 	x86-avx2) echo vfmadd ;;
+	x86-avx2-w8) echo vpmovsxbd ;;  # int8 weights widened in the vector kernel
 	*) echo "" ;;
 	esac
 }
@@ -62,7 +63,7 @@ for m in $models; do
 		bad "$m: arena $arena B against lower bound $lower B and naive $naive B"
 	fi
 	for t in $targets; do
-		if [ "$t" = x86-avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then
+		if [ "${t%-w8}" = x86-avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then
 			echo "[SKIP] $m/$t: this CPU has no AVX2"; continue
 		fi
 		d=$B/$t/$m

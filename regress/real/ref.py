@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """PyTorch side of the trained-model regression (regress/real/run.sh).
 
-usage: ref.py dedict  WEIGHTS OUT [N]   (first N held-out words, default 500)
-       ref.py fortune WEIGHTS OUT [N]   (first N held-out entries, default 200)
+usage: ref.py [--quantize w8] dedict  WEIGHTS OUT [N]   (first N held-out words, default 500)
+       ref.py [--quantize w8] fortune WEIGHTS OUT [N]   (first N held-out entries, default 200)
        ref.py vocab   NAME              (prints the vocabulary, one id a line)
 
 The model is tools/reference.py's (the independent PyTorch reference), built
 from the config stored in the weights file's metadata and loaded strictly.
+With --quantize w8 its weights go through tools/reference.py's w8 rule
+first, as ltcc --quantize w8 stores them.
 The held-out set is rebuilt from the Debian data packages with the training
 scripts' split, and its hash must equal the one recorded at training time.
 
@@ -35,6 +37,9 @@ import reference  # noqa: E402
 import st  # noqa: E402
 
 
+QUANTIZE = None  # "w8": the weights as ltcc --quantize w8 stores them
+
+
 def load(weights):
     _, meta = st.load(weights, with_metadata=True)
     cfg = json.loads(meta["config"])
@@ -44,6 +49,8 @@ def load(weights):
         _, model = reference.load_model(f.name, weights)
     finally:
         os.unlink(f.name)
+    if QUANTIZE == "w8":
+        reference.quantize_w8(model)
     return cfg, meta, model
 
 
@@ -107,6 +114,9 @@ def vocab(name):
 
 
 def main(argv):
+    global QUANTIZE
+    if len(argv) > 2 and argv[1] == "--quantize" and argv[2] == "w8":
+        QUANTIZE, argv = "w8", argv[:1] + argv[3:]
     torch.set_num_threads(1)
     with torch.no_grad():
         if len(argv) == 3 and argv[1] == "vocab":

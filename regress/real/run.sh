@@ -6,6 +6,9 @@
 #            and CER of both are printed (and equal).
 #   fortune: bits per character with m_decode_step on NF held-out fortunes
 #            within 1e-4 bits/char of tools/reference.py's.
+# The same with --quantize w8 (int8 weights) against ref.py --quantize w8,
+# and its accuracy against fp32: fortune at most 0.001 bits/char worse,
+# dedict's CER within 0.01.
 # Also: the objects hold no allocator symbols, and the demo's character
 # tables equal the training scripts' vocabularies.
 # The PyTorch side (regress/real/ref.py) is computed here from the
@@ -33,39 +36,71 @@ for f in /usr/share/dictd/freedict-deu-eng.index /usr/share/games/fortunes/fortu
 done
 [ -x "$LTCC" ] || { bad "no ltcc at $LTCC (run make first)"; finish; }
 
-# compile model $1 with --prefix m and link driver $2; prints nothing on success
+# build MODEL DRIVER VARIANT [LTCC-OPTION...]: compile MODEL with --prefix m
+# into $B/MODEL-VARIANT and link DRIVER; prints nothing on success
 build() {
-	d=$B/$1
+	d=$B/$1-$3
+	drv=$2
 	mkdir -p "$d"
-	"$LTCC" "$M/$1.ltd" -o "$d/m.c" --prefix m || { bad "$1: ltcc failed"; return 1; }
+	label=$1-$3
+	shift 3
+	"$LTCC" "$M/${label%-*}.ltd" -o "$d/m.c" --prefix m "$@" || { bad "$label: ltcc failed"; return 1; }
 	flags=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$d/m.c")
 	if ! $CC $flags -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
-	   || ! $CC $CFLAGS_DRV -I"$d" -c "$R/$2.c" -o "$d/$2.o" \
-	   || ! $CC -o "$d/$2" "$d/m.o" "$d/$2.o" -lm; then
-		bad "$1: the generated C or $R/$2.c does not build warning-free"; return 1
+	   || ! $CC $CFLAGS_DRV -I"$d" -c "$R/$drv.c" -o "$d/$drv.o" \
+	   || ! $CC -o "$d/$drv" "$d/m.o" "$d/$drv.o" -lm; then
+		bad "$label: the generated C or $R/$drv.c does not build warning-free"; return 1
 	fi
 	if nm "$d/m.o" | grep -qwE 'U (malloc|calloc|realloc|free|aligned_alloc)'; then
-		bad "$1: generated code calls an allocator"
+		bad "$label: generated code calls an allocator"
 	else
-		ok "$1: compiled ($(sed -n 's/^#define M_WEIGHT_BYTES *//p' "$d/m.h") weight bytes), no allocator symbols"
+		ok "$label: compiled ($(sed -n 's/^#define M_WEIGHT_BYTES *//p' "$d/m.h") weight bytes), no allocator symbols"
 	fi
 }
 
-# compare model $1 (driver $2) with PyTorch on its first $3 held-out items
+# compare MODEL DRIVER VARIANT N [REF-OPTION...]: the build against PyTorch
+# (ref.py with the same quantization) on the first N held-out items; the
+# driver's line is kept in $B/MODEL-VARIANT.out
 compare() {
-	if ! "$PY" $R/ref.py "$1" "$M/$1.safetensors" "$B/$1.txt" "$3" > "$B/$1.ref.log"; then
-		bad "$1: PyTorch reference failed"
+	m=$1 drv=$2 v=$3 n=$4
+	shift 4
+	if ! "$PY" $R/ref.py "$@" "$m" "$M/$m.safetensors" "$B/$m-$v.txt" "$n" > "$B/$m-$v.ref.log"; then
+		bad "$m-$v: PyTorch reference failed"
 		return
 	fi
-	out=$("$B/$1/$2" "$B/$1.txt")
+	out=$("$B/$m-$v/$drv" "$B/$m-$v.txt")
+	echo "$out" > "$B/$m-$v.out"
 	case $out in
-	ok*) ok "$1: ${out#ok }" ;;
-	*) bad "$1: ${out#FAIL }" ;;
+	ok*) ok "$m-$v: ${out#ok }" ;;
+	*) bad "$m-$v: ${out#FAIL }" ;;
 	esac
 }
 
-build dedict translit && compare dedict translit "$NW"    # greedy decoding
-build fortune lmbpc && compare fortune lmbpc "$NF"        # bits per character
+# field N of a driver's line (after the word WORD)
+after() { sed -n "s/.*$2 \([0-9.]*\).*/\1/p" "$B/$1.out"; }
+
+build dedict translit fp32 && compare dedict translit fp32 "$NW"             # greedy decoding
+build fortune lmbpc fp32 && compare fortune lmbpc fp32 "$NF"                 # bits per character
+build dedict translit w8 --quantize w8 && compare dedict translit w8 "$NW" --quantize w8
+build fortune lmbpc w8 --quantize w8 && compare fortune lmbpc w8 "$NF" --quantize w8
+
+# what int8 weights cost in accuracy, against fp32 on the same items
+if [ -s "$B/fortune-fp32.out" ] && [ -s "$B/fortune-w8.out" ]; then
+	f=$(after fortune-fp32 "C") q=$(after fortune-w8 "C")
+	if awk "BEGIN { exit !($q - $f <= 0.001) }"; then
+		ok "fortune-w8: $q bits/char against fp32's $f (+$(awk "BEGIN { printf \"%.6f\", $q - $f }"), at most +0.001)"
+	else
+		bad "fortune-w8: $q bits/char, fp32 $f: more than 0.001 worse"
+	fi
+fi
+if [ -s "$B/dedict-fp32.out" ] && [ -s "$B/dedict-w8.out" ]; then
+	f=$(after dedict-fp32 "CER") q=$(after dedict-w8 "CER")
+	if awk "BEGIN { d = $q - $f; exit !(d <= 0.01 && d >= -0.01) }"; then
+		ok "dedict-w8: CER $q against fp32's $f (within 0.01)"
+	else
+		bad "dedict-w8: CER $q, fp32 $f: more than 0.01 apart"
+	fi
+fi
 
 # the demo: builds with both models under their own prefixes; its tables
 # are the training scripts' vocabularies

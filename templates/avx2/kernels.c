@@ -109,3 +109,83 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		}
 	}
 }
+
+/*@ k_ld8 */
+/* eight int8 weights as eight floats (exact) */
+static __m256 k_ld8(const int8_t *p)
+{
+	return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64((const __m128i *)p)));
+}
+
+/*@ k_linear_w8 k_out k_hsum k_ld8 */
+/* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y, int8 weight rows with one
+ * scale each: k_linear's blocking (two rows by four outputs; a decoder
+ * step one row by four), each weight vector widened to floats once. */
+static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
+			const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc)
+{
+	int t = 0, o, i, j, two;
+	for (; t < n; t += two) {
+		two = n - t >= 2 ? 2 : 1;
+		const float *x0 = x + (long)t * xs, *x1 = two == 2 ? x0 + xs : x0;
+		float *y0 = y + (long)t * ys, *y1 = two == 2 ? y0 + ys : y0;
+		for (o = 0; o + 4 <= out; o += 4) {
+			const int8_t *w = Wq + (long)o * in;
+			__m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+			__m256 c0 = a0, c1 = a0, c2 = a0, c3 = a0;
+			float s[4], r[4] = { 0, 0, 0, 0 };
+			if (two == 2)
+				for (i = 0; i + 8 <= in; i += 8) {
+					__m256 u = _mm256_loadu_ps(x0 + i), v = _mm256_loadu_ps(x1 + i), wv;
+					wv = k_ld8(w + i);
+					a0 = _mm256_fmadd_ps(u, wv, a0);
+					c0 = _mm256_fmadd_ps(v, wv, c0);
+					wv = k_ld8(w + in + i);
+					a1 = _mm256_fmadd_ps(u, wv, a1);
+					c1 = _mm256_fmadd_ps(v, wv, c1);
+					wv = k_ld8(w + 2 * in + i);
+					a2 = _mm256_fmadd_ps(u, wv, a2);
+					c2 = _mm256_fmadd_ps(v, wv, c2);
+					wv = k_ld8(w + 3 * in + i);
+					a3 = _mm256_fmadd_ps(u, wv, a3);
+					c3 = _mm256_fmadd_ps(v, wv, c3);
+				}
+			else
+				for (i = 0; i + 8 <= in; i += 8) {
+					__m256 u = _mm256_loadu_ps(x0 + i);
+					a0 = _mm256_fmadd_ps(u, k_ld8(w + i), a0);
+					a1 = _mm256_fmadd_ps(u, k_ld8(w + in + i), a1);
+					a2 = _mm256_fmadd_ps(u, k_ld8(w + 2 * in + i), a2);
+					a3 = _mm256_fmadd_ps(u, k_ld8(w + 3 * in + i), a3);
+				}
+			s[0] = k_hsum(a0); s[1] = k_hsum(a1); s[2] = k_hsum(a2); s[3] = k_hsum(a3);
+			if (two == 2) {
+				r[0] = k_hsum(c0); r[1] = k_hsum(c1); r[2] = k_hsum(c2); r[3] = k_hsum(c3);
+			}
+			for (; i < in; i++)
+				for (j = 0; j < 4; j++) {
+					s[j] += x0[i] * (float)w[(long)j * in + i];
+					if (two == 2)
+						r[j] += x1[i] * (float)w[(long)j * in + i];
+				}
+			for (j = 0; j < 4; j++) {
+				k_out(s[j] * Ws[o + j], b, o + j, scale, act, acc, y0);
+				if (two == 2)
+					k_out(r[j] * Ws[o + j], b, o + j, scale, act, acc, y1);
+			}
+		}
+		for (; o < out; o++) {
+			const int8_t *wr = Wq + (long)o * in;
+			float s = 0.0f, r = 0.0f;
+			for (i = 0; i < in; i++) {
+				s += x0[i] * (float)wr[i];
+				if (two == 2)
+					r += x1[i] * (float)wr[i];
+			}
+			k_out(s * Ws[o], b, o, scale, act, acc, y0);
+			if (two == 2)
+				k_out(r * Ws[o], b, o, scale, act, acc, y1);
+		}
+	}
+}
