@@ -190,7 +190,7 @@ static const char *section(const char *name)
 
 static void emit_floats(Emit *e, const char *name, const float *v, size_t n)
 {
-	fprintf(e->f, "static const float %s[%zu]%s = {", name, n, section(e->o->sec_weights));
+	fprintf(e->f, "static const float %s[%zu] ALIGNED%s = {", name, n, section(e->o->sec_weights));
 	for (size_t k = 0; k < n; k++) {
 		fputs(k % 8 ? " " : "\n\t", e->f);
 		emit_float(e->f, v[k]);
@@ -201,7 +201,7 @@ static void emit_floats(Emit *e, const char *name, const float *v, size_t n)
 
 static void emit_int8s(Emit *e, const char *name, const int8_t *v, size_t n)
 {
-	fprintf(e->f, "static const int8_t %s[%zu]%s = {", name, n, section(e->o->sec_weights));
+	fprintf(e->f, "static const int8_t %s[%zu] ALIGNED%s = {", name, n, section(e->o->sec_weights));
 	for (size_t k = 0; k < n; k++)
 		fprintf(e->f, "%s%d,", k % 16 ? " " : "\n\t", v[k]);
 	fprintf(e->f, "\n};\n");
@@ -258,9 +258,9 @@ static void emit_plan(Emit *e)
 		fprintf(f, "static float *state;  /* %zu floats, the caller's: K/V caches, conv histories, cross K/V */\n",
 			ir->state_floats);
 	} else {
-		fprintf(f, "static float arena[%zu]%s;\n", ir->arena_floats ? ir->arena_floats : 1,
+		fprintf(f, "static float arena[%zu] ALIGNED%s;\n", ir->arena_floats ? ir->arena_floats : 1,
 			section(e->o->sec_arena));
-		fprintf(f, "static float state[%zu]%s;  /* K/V caches, conv histories, cross K/V */\n",
+		fprintf(f, "static float state[%zu] ALIGNED%s;  /* K/V caches, conv histories, cross K/V */\n",
 			ir->state_floats ? ir->state_floats : 1, section(e->o->sec_state));
 	}
 	fprintf(f, "static int32_t st_pos;    /* decoder steps taken */\n");
@@ -426,6 +426,9 @@ void emit_c(const IR *ir, const EmitOpts *o, FILE *f, const char *hname)
 		m->is_lm ? "decoder-only" : "encoder-decoder", m->dim, emit_comment_text(o->target->name));
 	fprintf(f, " * build:   cc %s -c %s.c\n */\n", emit_comment_text(o->target->cflags), o->prefix);
 	fprintf(f, "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n#include \"%s\"\n\n", hname);
+	fprintf(f, "/* weights, arena and state on the target's alignment (its <memory align>) */\n"
+		   "#if defined(__GNUC__)\n#define ALIGNED __attribute__((aligned(%d)))\n#else\n#define ALIGNED\n#endif\n\n",
+		o->target->align);
 	emit_kernels(&e);
 	fputc('\n', f);
 	emit_weights(&e);

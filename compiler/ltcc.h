@@ -400,14 +400,13 @@ const char *emit_c_string(const char *s);      /* a quoted, escaped C string lit
 typedef struct Target {
 	const char *name, *description, *file;
 	const char *arch;       /* c99, x86-64, armv7e-m, armv8.1-m.main, rv32imafc */
-	bool fpu, fma, dsp, mve, avx2, vnni;
-	int vector_bits;
+	bool fpu, fma, mve, avx2;  /* what the kernel family needs is checked */
 	int align;              /* bytes, for weights and buffers */
 	long long flash, ram;   /* bytes; 0 = no limit */
 	const char *cflags;     /* what the generated file is built with */
 	const char *family;     /* kernel templates layered over generic */
-	int clock_mhz;
-	double macs_per_cycle;  /* the cost model: sustained multiply-adds per cycle */
+	int clock_mhz;          /* the cost model, for the report's time estimate: */
+	double macs_per_cycle;  /* sustained multiply-adds per cycle */
 } Target;
 
 Target *tgt_find(const char *name);        /* built-in; NULL if unknown or invalid */

@@ -150,6 +150,12 @@ bool report_fits(const IR *ir, const Target *t, bool complain)
 	return ok;
 }
 
+/* The target's cost model: MACs at its sustained rate, in milliseconds. */
+static double est_ms(const Target *t, double macs)
+{
+	return macs / (t->macs_per_cycle * t->clock_mhz * 1e6) * 1e3;
+}
+
 void report_text(const IR *ir, const Target *tg, FILE *f)
 {
 	static Totals T;
@@ -175,6 +181,9 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 		ir->weight_bytes, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4,
 		ir->state_floats * 4);
 	long long w = (long long)ir->weight_bytes, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
+	fprintf(f, "estimate on %s (%d MHz, %g MACs a cycle): encoder %.3f ms for %d tokens, decoder step %.4f ms\n",
+		tg->name, tg->clock_mhz, tg->macs_per_cycle, est_ms(tg, T.macs_enc * REPORT_T), REPORT_T,
+		est_ms(tg, T.macs_step));
 	if (!tg->flash && !tg->ram)
 		fprintf(f, "target %s: no memory limits\n", tg->name);
 	else
@@ -207,6 +216,8 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 	json_object_object_add(o, "flash_bytes", json_object_new_int64(tg->flash));
 	json_object_object_add(o, "ram_bytes", json_object_new_int64(tg->ram));
 	json_object_object_add(o, "fits", json_object_new_boolean(report_fits(ir, tg, false)));
+	json_object_object_add(o, "estimate_encoder_ms", json_object_new_double(est_ms(tg, T.macs_enc * REPORT_T)));
+	json_object_object_add(o, "estimate_decoder_step_ms", json_object_new_double(est_ms(tg, T.macs_step)));
 	for (int i = 0; i < T.n; i++) {
 		json_object *r = json_object_new_object();
 		json_object_object_add(r, "name", json_object_new_string(T.rows[i].name));

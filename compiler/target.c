@@ -98,6 +98,19 @@ static bool validate(xmlDocPtr doc, const char *name)
 	return rc == 0;
 }
 
+/* The ISA a kernel family's templates are written for: NULL if the <isa>
+ * has it, else the complaint (a format taking the family). */
+static const char *family_needs(const Target *t)
+{
+	if (!strcmp(t->family, "avx2") && !(t->avx2 && t->fma))
+		return "kernel family '%s' needs avx2=\"yes\" and fma=\"yes\" in <isa>";
+	if (!strcmp(t->family, "mve") && !(t->mve && t->fpu))
+		return "kernel family '%s' needs mve=\"yes\" and fpu=\"yes\" in <isa>";
+	if (!strcmp(t->family, "scalar") && !t->fpu)
+		return "kernel family '%s' needs fpu=\"yes\" in <isa>";
+	return NULL;
+}
+
 static Target *from_doc(xmlDocPtr doc, const char *name)
 {
 	if (doc->intSubset || doc->extSubset) {
@@ -115,11 +128,8 @@ static Target *from_doc(xmlDocPtr doc, const char *name)
 	t->arch = attr(isa, "arch");
 	t->fpu = yes(isa, "fpu");
 	t->fma = yes(isa, "fma");
-	t->dsp = yes(isa, "dsp");
 	t->mve = yes(isa, "mve");
 	t->avx2 = yes(isa, "avx2");
-	t->vnni = yes(isa, "vnni");
-	t->vector_bits = atoi(attr(isa, "vector-bits"));
 	t->align = atoi(attr(mem, "align"));
 	t->flash = strtoll(attr(mem, "flash"), NULL, 10);
 	t->ram = strtoll(attr(mem, "ram"), NULL, 10);
@@ -138,6 +148,11 @@ static Target *from_doc(xmlDocPtr doc, const char *name)
 	}
 	if (!tmpl_family(t->family)) {
 		fail(name, xmlGetLineNo(k), "unknown kernel family '%s' (generic, scalar, avx2 or mve)", t->family);
+		return NULL;
+	}
+	const char *needs = family_needs(t);
+	if (needs) {
+		fail(name, xmlGetLineNo(isa), needs, t->family);
 		return NULL;
 	}
 	return t;
