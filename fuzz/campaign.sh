@@ -7,13 +7,14 @@
 #
 # Usage (from the repo root, after make fuzz-build):
 #   nohup sh fuzz/campaign.sh [HARNESS:SECONDS ...] &
-# Default: target:1000 api:1500 ltd:1800 weights:1800 (about 100 minutes).
+# Default: the plan of the recorded campaign, target:900 ltd:1700
+# weights:1700 model:720 api:1200 (about 104 minutes).
 # CPU=1 picks the core; RUNS=10000000 the cap per harness.
 set -u
 FB=${FB:-build/fuzz}
 CPU=${CPU:-1}
 RUNS=${RUNS:-10000000}
-plan=${*:-"target:1000 api:1500 ltd:1800 weights:1800"}
+plan=${*:-"target:900 ltd:1700 weights:1700 model:720 api:1200"}
 mkdir -p "$FB/logs" "$FB/artifacts"
 maxlen() {
 	case $1 in
