@@ -63,45 +63,78 @@ static void drop_op(Program *p, int i)
 
 static Tensor *root_of(Tensor *t) { return t && t->base ? t->base : t; }
 
-static bool op_reads(const Op *o, const Tensor *buf)
+/* ---- use lists ----
+ * Who reads and who writes each buffer (views count for the buffer they
+ * live in), as op indices in program order, and how many views a buffer
+ * has. The passes ask these lists "one producer, no other reader?"
+ * instead of rescanning the program; a pass rebuilds them after each
+ * rewrite it makes, since ops move. */
+typedef struct Use {
+	int *rd, nrd, *wr, nwr;
+	int views;
+} Use;
+
+typedef struct Uses { Use *u; } Uses;
+
+static void add_index(int **v, int *n, int i)
 {
-	for (int k = 0; k < OP_MAX_IN; k++)
-		if (root_of(o->in[k]) == buf)
-			return true;
-	return false;
+	if (*n && (*v)[*n - 1] == i)
+		return;                 /* an op reading a buffer twice counts once */
+	int *g = arena_alloc(sizeof(int) * (size_t)(*n + 1));
+	if (*n)
+		memcpy(g, *v, sizeof(int) * (size_t)*n);
+	g[(*n)++] = i;
+	*v = g;
 }
 
-static bool op_writes(const Op *o, const Tensor *buf) { return o->out && root_of(o->out) == buf; }
-
-/* Whether any view of `t` exists: then its uses cannot be found by
- * comparing pointers, and a pass leaves it alone. */
-static bool has_views(const IR *ir, const Tensor *t)
+static Uses uses_of(const IR *ir, const Program *p)
 {
+	Uses U = { arena_alloc(sizeof(Use) * (size_t)(ir->ntensors + 1)) };
 	for (int i = 0; i < ir->ntensors; i++)
-		if (ir->tensors[i]->base == t)
+		if (ir->tensors[i]->base)
+			U.u[ir->tensors[i]->base->id].views++;
+	for (int j = 0; j < p->nops; j++) {
+		const Op *o = p->ops[j];
+		for (int k = 0; k < OP_MAX_IN; k++)
+			if (o->in[k]) {
+				Use *u = &U.u[root_of(o->in[k])->id];
+				add_index(&u->rd, &u->nrd, j);
+			}
+		if (o->out) {
+			Use *u = &U.u[root_of(o->out)->id];
+			add_index(&u->wr, &u->nwr, j);
+		}
+	}
+	return U;
+}
+
+static const Use *use(const Uses *U, Tensor *t) { return &U->u[root_of(t)->id]; }
+
+/* Whether one of the indices lies in [a, b]. */
+static bool any_in(const int *v, int n, int a, int b)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] >= a && v[i] <= b)
 			return true;
 	return false;
 }
+
+/* The only index in the list is i (or the list is empty). */
+static bool none_but(const int *v, int n, int i) { return n == 0 || (n == 1 && v[0] == i); }
 
 /* Split: COPY of a column slice into a buffer of its own, which only
  * reads follow, while the slice's buffer is not written: the readers read
  * the slice in place. */
-static bool drop_split_copy(IR *ir, Program *p, int i)
+static bool drop_split_copy(const Uses *U, Program *p, int i)
 {
 	Op *c = p->ops[i];
-	Tensor *d = c->out, *src = c->in[0], *sb = root_of(src);
-	if (d->base || has_views(ir, d))
+	Tensor *d = c->out, *src = c->in[0];
+	const Use *ud = use(U, d), *us = use(U, src);
+	if (d->base || ud->views || !none_but(ud->wr, ud->nwr, i))
 		return false;
-	int last = i;
-	for (int j = 0; j < p->nops; j++) {
-		if (j != i && op_writes(p->ops[j], d))
-			return false;
-		if (op_reads(p->ops[j], d))
-			last = j;
-	}
-	for (int j = i + 1; j <= last; j++)
-		if (op_writes(p->ops[j], sb))
-			return false;
+	int last = ud->nrd ? ud->rd[ud->nrd - 1] : i;
+	if (last < i || any_in(us->wr, us->nwr, i + 1, last))
+		return false;
 	for (int j = i + 1; j <= last; j++)
 		for (int k = 0; k < OP_MAX_IN; k++)
 			if (p->ops[j]->in[k] == d)
@@ -113,30 +146,19 @@ static bool drop_split_copy(IR *ir, Program *p, int i)
 /* Concat: COPY (or ADD) of a buffer that one linear wrote and nothing
  * else reads into a column slice: the linear writes (or adds into) the
  * slice itself, provided nothing touches the slice's buffer in between. */
-static bool drop_concat_copy(IR *ir, Program *p, int i)
+static bool drop_concat_copy(const Uses *U, Program *p, int i)
 {
 	Op *c = p->ops[i];
-	Tensor *s = c->in[0], *db = root_of(c->out);
-	if (s->base || has_views(ir, s))
+	Tensor *s = c->in[0];
+	const Use *us = use(U, s), *ud = use(U, c->out);
+	if (s->base || us->views || !none_but(us->rd, us->nrd, i) || us->nwr != 1 || us->wr[0] > i)
 		return false;
-	int prod = -1;
-	for (int j = 0; j < p->nops; j++) {
-		if (j != i && op_reads(p->ops[j], s))
-			return false;
-		if (op_writes(p->ops[j], s)) {
-			if (prod >= 0 || j > i)
-				return false;
-			prod = j;
-		}
-	}
-	if (prod < 0)
-		return false;
+	int prod = us->wr[0];
 	Op *l = p->ops[prod];
 	if (l->kind != OP_LINEAR || l->act != ACT_NONE || l->scale != 1.0f || l->out_at_pos)
 		return false;
-	for (int j = prod + 1; j < i; j++)
-		if (op_reads(p->ops[j], db) || op_writes(p->ops[j], db))
-			return false;
+	if (any_in(ud->rd, ud->nrd, prod + 1, i - 1) || any_in(ud->wr, ud->nwr, prod + 1, i - 1))
+		return false;
 	l->out = c->out;
 	l->kind = c->kind == OP_ADD ? OP_LINEAR_ACC : OP_LINEAR;
 	drop_op(p, i);
@@ -148,13 +170,15 @@ static bool drop_concat_copy(IR *ir, Program *p, int i)
 static int fuse_zero_copy(IR *ir, Program *p)
 {
 	int n = 0;
+	Uses U = uses_of(ir, p);
 	for (int i = 0; i < p->nops; i++) {
 		Op *o = p->ops[i];
 		if (o->kind != OP_COPY && o->kind != OP_ADD)
 			continue;
-		bool gone = o->in[0]->base ? o->kind == OP_COPY && drop_split_copy(ir, p, i)
-					   : drop_concat_copy(ir, p, i);
+		bool gone = o->in[0]->base ? o->kind == OP_COPY && drop_split_copy(&U, p, i)
+					   : drop_concat_copy(&U, p, i);
 		if (gone) {
+			U = uses_of(ir, p);
 			n++;
 			i--;
 		}
@@ -181,35 +205,26 @@ static int fuse_stream_attn(Program *p)
 static int fuse_dyn_taps(IR *ir, Program *p)
 {
 	int n = 0;
+	Uses U = uses_of(ir, p);
 	for (int i = 0; i < p->nops; i++) {
 		Op *c = p->ops[i];
 		if (c->kind != OP_CONV_DYN || !c->taps_in)
 			continue;
 		Tensor *taps = c->in[3];
-		int prod = -1;
-		bool ok = !taps->base && !has_views(ir, taps);
-		for (int j = 0; j < p->nops && ok; j++) {
-			if (j != i && op_reads(p->ops[j], taps))
-				ok = false;
-			if (op_writes(p->ops[j], taps)) {
-				ok = prod < 0 && j < i;
-				prod = j;
-			}
-		}
-		if (!ok || prod < 0)
+		const Use *ut = use(&U, taps), *ug = use(&U, c->in[0]);
+		if (taps->base || ut->views || !none_but(ut->rd, ut->nrd, i) || ut->nwr != 1 || ut->wr[0] >= i)
 			continue;
+		int prod = ut->wr[0];
 		Op *l = p->ops[prod];
 		if (l->kind != OP_LINEAR || l->in[0] != c->in[0] || l->in[2] || l->act != ACT_NONE || l->scale != 1.0f)
 			continue;
-		for (int j = prod + 1; j < i; j++)  /* g must be unchanged until the conv */
-			if (op_writes(p->ops[j], root_of(c->in[0])))
-				ok = false;
-		if (!ok)
+		if (any_in(ug->wr, ug->nwr, prod + 1, i - 1))  /* g must be unchanged until the conv */
 			continue;
 		c->in[1] = l->in[1];
 		c->in[3] = row_scratch(ir, taps, 1, "row");
 		c->taps_in = false;
 		drop_op(p, prod);
+		U = uses_of(ir, p);
 		i--;
 		n++;
 	}
@@ -250,32 +265,26 @@ static int fuse_linear_glu(IR *ir, Program *p)
 static int fuse_residual_ln(IR *ir, Program *p)
 {
 	int n = 0;
+	Uses U = uses_of(ir, p);
 	for (int i = 0; i < p->nops; i++) {
 		Op *a = p->ops[i];
 		if (a->kind != OP_ADD_LN || a->in[1]->base || a->in[0]->base)
 			continue;
 		Tensor *x = a->in[0], *y = a->in[1];
-		int last = -1;
-		bool ok = true;
-		for (int j = 0; j < p->nops && ok; j++) {
-			Op *o = p->ops[j];
-			if (j == i)
-				continue;
-			for (int k = 0; k < OP_MAX_IN; k++)
-				if (root_of(o->in[k]) == y)
-					ok = false;          /* someone else reads y */
-			if (root_of(o->out) == y) {
-				if (o->kind != OP_LINEAR || j > i || o->act != ACT_NONE || o->scale != 1.0f)
-					ok = false;
-				last = j;
-			}
-		}
-		if (!ok || last < 0)
+		const Use *uy = use(&U, y);
+		if (!none_but(uy->rd, uy->nrd, i) || uy->nwr == 0)   /* someone else reads y */
 			continue;
-		for (int j = 0; j < i; j++) {
-			Op *o = p->ops[j];
-			if (root_of(o->out) != y)
-				continue;
+		bool ok = true;
+		for (int w = 0; w < uy->nwr; w++) {
+			const Op *o = p->ops[uy->wr[w]];
+			if (o->kind != OP_LINEAR || uy->wr[w] > i || o->act != ACT_NONE || o->scale != 1.0f)
+				ok = false;
+		}
+		if (!ok)
+			continue;
+		int last = uy->wr[uy->nwr - 1];
+		for (int w = 0; w < uy->nwr; w++) {
+			Op *o = p->ops[uy->wr[w]];
 			Tensor *v = arena_alloc(sizeof *v);
 			*v = *o->out;
 			v->base = x;
@@ -285,13 +294,14 @@ static int fuse_residual_ln(IR *ir, Program *p)
 			ir_add_tensor(ir, v);
 			o->out = v;
 			o->kind = OP_LINEAR_ACC;
-			if (j == last) {
+			if (uy->wr[w] == last) {
 				o->kind = OP_LINEAR_ACC_LN;
 				o->in[3] = a->in[2];
 				o->in[4] = a->in[3];
 			}
 		}
 		drop_op(p, i);
+		U = uses_of(ir, p);
 		i--;
 		n++;
 	}
@@ -304,18 +314,15 @@ static int fuse_residual_ln(IR *ir, Program *p)
 static int fuse_ln_linear(IR *ir, Program *p)
 {
 	int n = 0;
+	Uses U = uses_of(ir, p);
 	for (int i = 0; i + 1 < p->nops; i++) {
 		Op *a = p->ops[i], *l = p->ops[i + 1];
 		Tensor *xn = a->out;
 		if (a->kind != OP_LN || xn == a->in[0] || xn->base || l->kind != OP_LINEAR || l->in[0] != xn ||
 		    l->scale != 1.0f || l->rows != RW_N)
 			continue;
-		bool only = true;
-		for (int j = 0; j < p->nops && only; j++)
-			for (int k = 0; k < OP_MAX_IN; k++)
-				if (j != i + 1 && root_of(p->ops[j]->in[k]) == xn)
-					only = false;
-		if (!only)
+		const Use *ux = use(&U, xn);
+		if (!none_but(ux->rd, ux->nrd, i + 1))
 			continue;
 		Tensor *tmp = pair_scratch(ir, xn);
 		l->kind = OP_LN_LINEAR;
@@ -324,6 +331,7 @@ static int fuse_ln_linear(IR *ir, Program *p)
 		l->in[4] = a->in[2];
 		l->in[5] = tmp;
 		drop_op(p, i);
+		U = uses_of(ir, p);
 		n++;
 	}
 	return n;

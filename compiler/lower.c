@@ -57,6 +57,7 @@ static Tensor *add_tensor(Lower *L, TensorKind kind, const char *name, int rows,
 
 void ir_add_tensor(IR *ir, Tensor *t)
 {
+	t->id = ir->ntensors;
 	ARENA_PUSH(ir->tensors, ir->ntensors, ir->cap, t);
 }
 

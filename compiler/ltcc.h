@@ -193,6 +193,7 @@ WTensor *wf_find(WeightFile *wf, const char *name);
 typedef enum { T_WEIGHT, T_ACT, T_STATE } TensorKind;
 
 typedef struct Tensor {
+	int id;             /* its index in IR.tensors */
 	const char *name;   /* C identifier stem: enc0_q */
 	TensorKind kind;
 	int rows, cols;
