@@ -253,25 +253,15 @@ static const char *const norms[] = { "post", "pre", NULL };
 static const char *const acts[] = { "relu", "gelu", NULL };
 
 
-static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
+/* What a stack block says about the stack itself (layers, norm, ffn,
+ * kernels, prefix, cross_attention); the statements it found are
+ * returned through `st`. False after reporting. */
+typedef struct StackStmts { const Node *kernels, *layers, *cross; } StackStmts;
+
+static bool stack_settings(const Node *blk, Stack *s, bool is_dec, StackStmts *st)
 {
 	const char *where = is_dec ? "decoder" : "encoder";
-	Layer dflt = {0};
-	const Node *kernels = NULL, *layers_n = NULL, *cross = NULL;
 	bool ok = true;
-	s->present = true;
-	s->loc = blk->loc;
-	s->weight_softmax = true;
-	s->act = ACT_RELU;
-	s->prefix = is_dec ? "decoder." : "encoder.";
-	if (blk->nvals) {
-		diag_error(blk->vals->loc, "'%s' takes no values", where);
-		ok = false;
-	}
-	int r = parse_branches(blk->kids, &dflt);
-	if (r < 0)
-		return false;
-
 	for (const Node *n = blk->kids; n; n = n->next) {
 		const char *k = n->key;
 		if (!strcmp(k, "branch") || !strcmp(k, "attention") || !strcmp(k, "layer"))
@@ -281,7 +271,7 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 			continue;
 		}
 		if (!strcmp(k, "layers")) {
-			layers_n = n;
+			st->layers = n;
 			ok &= get_int(n, 1, &s->nlayers);
 			if (s->nlayers > 256) {
 				diag_error(n->vals->loc, "at most 256 layers");
@@ -304,7 +294,7 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 				ok &= i >= 0;
 			}
 		} else if (!strcmp(k, "kernels")) {
-			kernels = n;
+			st->kernels = n;
 			if (n->has_block || n->nvals == 0) {
 				diag_error(n->loc, "'kernels' needs one size per layer");
 				ok = false;
@@ -318,7 +308,7 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 				ok = false;
 			}
 		} else if (!strcmp(k, "cross_attention") && is_dec) {
-			cross = n;
+			st->cross = n;
 			if (!want_count(n, 2, 2) || n->vals->kind != V_IDENT || strcmp(n->vals->s, "heads")) {
 				if (n->nvals >= 1)
 					diag_error(n->vals->loc, "expected 'heads N'");
@@ -331,16 +321,13 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 			ok = false;
 		}
 	}
-	if (!ok)
-		return false;
-	if (!layers_n) {
-		diag_error(blk->loc, "%s needs 'layers N'", where);
-		return false;
-	}
-	if (m->dim && s->ffn == 0)
-		s->ffn = m->dim; /* the released configs use ffn = D */
+	return ok;
+}
 
-	/* the encoder-decoder attention exists exactly when there is an encoder */
+/* The encoder-decoder attention exists exactly when there is an encoder,
+ * and its heads divide the width. */
+static bool stack_cross(const Node *blk, const Stack *s, const Model *m, bool is_dec, const Node *cross)
+{
 	if (is_dec && !m->is_lm && !cross) {
 		diag_error(blk->loc, "decoder of an encoder-decoder model needs 'cross_attention heads N'");
 		return false;
@@ -354,125 +341,175 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 			   m->dim, s->cross_heads);
 		return false;
 	}
+	return true;
+}
 
-	/* per-layer kernel sizes: one for all layers, or one per layer */
-	int nk = 0, ks[256];
-	Loc kls[256];
-	if (kernels) {
-		for (Value *v = kernels->vals; v; v = v->next) {
-			if (!int_in(v, "kernel size", 1, BIG, &ks[nk < 255 ? nk : 255]))
-				return false;
-			kls[nk < 255 ? nk : 255] = v->loc;
-			if (nk < 255)
-				nk++;
-		}
-		if (nk != 1 && nk < s->nlayers) {
-			diag_error(kernels->loc, "'kernels' lists %d sizes for %d layers", nk, s->nlayers);
+/* Per-layer kernel sizes: one for all layers, or one per layer. */
+typedef struct Kernels { int n, k[256]; Loc loc[256]; } Kernels;
+
+static bool stack_kernels(const Node *kernels, const Stack *s, Kernels *K)
+{
+	K->n = 0;
+	if (!kernels)
+		return true;
+	for (Value *v = kernels->vals; v; v = v->next) {
+		int at = K->n < 255 ? K->n : 255;
+		if (!int_in(v, "kernel size", 1, BIG, &K->k[at]))
+			return false;
+		K->loc[at] = v->loc;
+		if (K->n < 255)
+			K->n++;
+	}
+	if (K->n != 1 && K->n < s->nlayers) {
+		diag_error(kernels->loc, "'kernels' lists %d sizes for %d layers", K->n, s->nlayers);
+		return false;
+	}
+	if (K->n > s->nlayers && K->n != 1)
+		diag_warning(nth(kernels, s->nlayers)->loc,
+			     "'kernels' lists %d sizes for %d layers; the extra ones are ignored", K->n, s->nlayers);
+	return true;
+}
+
+/* One `layer I { ... }`: its own branches and/or prefix over the default. */
+static bool layer_override(const Node *blk, const Node *n, Stack *s, const Layer *dflt)
+{
+	int idx;
+	if (!n->has_block || n->nvals != 1) {
+		diag_error(n->loc, "expected 'layer INDEX { ... }'");
+		return false;
+	}
+	if (!int_in(n->vals, "layer index", 0, s->nlayers - 1, &idx))
+		return false;
+	for (const Node *p = blk->kids; p != n; p = p->next)
+		if (!strcmp(p->key, "layer") && p->nvals == 1 && p->vals->kind == V_INT && p->vals->ival == idx) {
+			diag_error(n->loc, "duplicate definition of layer %d", idx);
+			diag_note(p->loc, "first defined here");
 			return false;
 		}
-		if (nk > s->nlayers && nk != 1)
-			diag_warning(nth(kernels, s->nlayers)->loc,
-				     "'kernels' lists %d sizes for %d layers; the extra ones are ignored",
-				     nk, s->nlayers);
+	Layer L = {0};
+	L.loc = n->loc;
+	int got = parse_branches(n->kids, &L);
+	if (got < 0)
+		return false;
+	for (const Node *q = n->kids; q; q = q->next) {
+		if (!strcmp(q->key, "branch") || !strcmp(q->key, "attention"))
+			continue;
+		if (!strcmp(q->key, "prefix")) {
+			if (!once(n->kids, q) || !want_count(q, 1, 1))
+				return false;
+			if (q->vals->kind != V_STR) {
+				diag_error(q->vals->loc, "prefix must be a string");
+				return false;
+			}
+			L.prefix = q->vals->s;
+			continue;
+		}
+		unknown(q, "layer");
+		return false;
 	}
+	if (got == 0) {  /* only a prefix: keep the default branches */
+		const char *p = L.prefix;
+		L = *dflt;
+		L.prefix = p;
+		L.loc = n->loc;
+	}
+	s->layers[idx] = L;
+	return true;
+}
 
+/* Fill in what the defaults leave open in layer i (prefixes, channel
+ * slices, kernel sizes) and check its shapes. */
+static bool finish_layer(const Node *blk, Stack *s, const Model *m, bool is_dec, int i,
+			 const Kernels *K, bool have_kernels)
+{
+	const char *where = is_dec ? "decoder" : "encoder";
+	Layer *L = &s->layers[i];
+	if (!L->prefix)
+		L->prefix = arena_printf("%slayers.%d.", s->prefix, i);
+	if (L->nbranch == 0) {
+		diag_error(blk->loc, "%s layer %d has no branches (add 'branch ...' or 'attention heads N')", where, i);
+		return false;
+	}
+	int c0 = 0;
+	for (int b = 0; b < L->nbranch; b++) {
+		Branch *br = &L->br[b];
+		if (L->plain) {
+			br->width = m->dim;
+			if (m->dim % br->heads) {
+				diag_error(br->loc, "model width %d is not divisible by %d heads", m->dim, br->heads);
+				return false;
+			}
+		}
+		br->c0 = c0;
+		c0 += br->width;
+		if (!br->prefix)
+			br->prefix = L->plain ? "self_attn." : arena_printf("self_attn.branches.%d.", b);
+		if (br->kind != BR_ATTN && !br->kernel) {
+			if (!have_kernels) {
+				diag_error(br->loc, "convolution branch needs a kernel size ('kernel K' here or 'kernels' in the %s)", where);
+				return false;
+			}
+			br->kernel = K->k[K->n == 1 ? 0 : i];
+			br->kloc = K->loc[K->n == 1 ? 0 : i];
+		}
+		/* the decoder pads causally (K-1 on the left), any K works; the
+		 * encoder centres the kernel (K/2 each side), which needs K odd,
+		 * and fairseq's encoder fails on an even one too */
+		if (br->kind != BR_ATTN && !is_dec && br->kernel % 2 == 0) {
+			diag_error(br->kloc, "encoder kernel size must be odd (it is centred), not %d", br->kernel);
+			return false;
+		}
+	}
+	if (c0 != m->dim) {
+		diag_error(L->br[0].loc, "%s layer %d: branch widths sum to %d, but the model width is %d",
+			   where, i, c0, m->dim);
+		return false;
+	}
+	return true;
+}
+
+/* An `encoder { ... }` or `decoder { ... }` block: the stack's settings,
+ * its default branches, the per-layer overrides, then every layer filled
+ * in and checked. */
+static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
+{
+	const char *where = is_dec ? "decoder" : "encoder";
+	Layer dflt = {0};
+	StackStmts st = {0};
+	Kernels K;
+	bool ok = true;
+	s->present = true;
+	s->loc = blk->loc;
+	s->weight_softmax = true;
+	s->act = ACT_RELU;
+	s->prefix = is_dec ? "decoder." : "encoder.";
+	if (blk->nvals) {
+		diag_error(blk->vals->loc, "'%s' takes no values", where);
+		ok = false;
+	}
+	if (parse_branches(blk->kids, &dflt) < 0)
+		return false;
+	if (!stack_settings(blk, s, is_dec, &st) || !ok)
+		return false;
+	if (!st.layers) {
+		diag_error(blk->loc, "%s needs 'layers N'", where);
+		return false;
+	}
+	if (m->dim && s->ffn == 0)
+		s->ffn = m->dim; /* the released configs use ffn = D */
+	if (!stack_cross(blk, s, m, is_dec, st.cross) || !stack_kernels(st.kernels, s, &K))
+		return false;
 	s->layers = arena_alloc(sizeof(Layer) * (size_t)s->nlayers);
 	for (int i = 0; i < s->nlayers; i++) {
 		s->layers[i] = dflt;
 		s->layers[i].loc = dflt.nbranch ? dflt.br[0].loc : blk->loc;
 	}
-	for (const Node *n = blk->kids; n; n = n->next) {
-		if (strcmp(n->key, "layer"))
-			continue;
-		int idx;
-		if (!n->has_block || n->nvals != 1) {
-			diag_error(n->loc, "expected 'layer INDEX { ... }'");
+	for (const Node *n = blk->kids; n; n = n->next)
+		if (!strcmp(n->key, "layer") && !layer_override(blk, n, s, &dflt))
 			return false;
-		}
-		if (!int_in(n->vals, "layer index", 0, s->nlayers - 1, &idx))
+	for (int i = 0; i < s->nlayers; i++)
+		if (!finish_layer(blk, s, m, is_dec, i, &K, st.kernels != NULL))
 			return false;
-		for (const Node *p = blk->kids; p != n; p = p->next)
-			if (!strcmp(p->key, "layer") && p->nvals == 1 && p->vals->kind == V_INT && p->vals->ival == idx) {
-				diag_error(n->loc, "duplicate definition of layer %d", idx);
-				diag_note(p->loc, "first defined here");
-				return false;
-			}
-		Layer L = {0};
-		L.loc = n->loc;
-		int got = parse_branches(n->kids, &L);
-		if (got < 0)
-			return false;
-		for (const Node *q = n->kids; q; q = q->next) {
-			if (!strcmp(q->key, "branch") || !strcmp(q->key, "attention"))
-				continue;
-			if (!strcmp(q->key, "prefix")) {
-				if (!once(n->kids, q) || !want_count(q, 1, 1))
-					return false;
-				if (q->vals->kind != V_STR) {
-					diag_error(q->vals->loc, "prefix must be a string");
-					return false;
-				}
-				L.prefix = q->vals->s;
-				continue;
-			}
-			unknown(q, "layer");
-			return false;
-		}
-		if (got == 0) {  /* only a prefix: keep the default branches */
-			const char *p = L.prefix;
-			L = dflt;
-			L.prefix = p;
-			L.loc = n->loc;
-		}
-		s->layers[idx] = L;
-	}
-
-	/* Fill in what the defaults leave open and check the shapes. */
-	for (int i = 0; i < s->nlayers; i++) {
-		Layer *L = &s->layers[i];
-		if (!L->prefix)
-			L->prefix = arena_printf("%slayers.%d.", s->prefix, i);
-		if (L->nbranch == 0) {
-			diag_error(blk->loc, "%s layer %d has no branches (add 'branch ...' or 'attention heads N')",
-				   where, i);
-			return false;
-		}
-		int c0 = 0;
-		for (int b = 0; b < L->nbranch; b++) {
-			Branch *br = &L->br[b];
-			if (L->plain) {
-				br->width = m->dim;
-				if (m->dim % br->heads) {
-					diag_error(br->loc, "model width %d is not divisible by %d heads", m->dim, br->heads);
-					return false;
-				}
-			}
-			br->c0 = c0;
-			c0 += br->width;
-			if (!br->prefix)
-				br->prefix = L->plain ? "self_attn." : arena_printf("self_attn.branches.%d.", b);
-			if (br->kind != BR_ATTN && !br->kernel) {
-				if (!kernels) {
-					diag_error(br->loc, "convolution branch needs a kernel size ('kernel K' here or 'kernels' in the %s)", where);
-					return false;
-				}
-				br->kernel = ks[nk == 1 ? 0 : i];
-				br->kloc = kls[nk == 1 ? 0 : i];
-			}
-			/* the decoder pads causally (K-1 on the left), any K works; the
-			 * encoder centres the kernel (K/2 each side), which needs K odd,
-			 * and fairseq's encoder fails on an even one too */
-			if (br->kind != BR_ATTN && !is_dec && br->kernel % 2 == 0) {
-				diag_error(br->kloc, "encoder kernel size must be odd (it is centred), not %d", br->kernel);
-				return false;
-			}
-		}
-		if (c0 != m->dim) {
-			diag_error(L->br[0].loc, "%s layer %d: branch widths sum to %d, but the model width is %d",
-				   where, i, c0, m->dim);
-			return false;
-		}
-	}
 	return true;
 }
 
