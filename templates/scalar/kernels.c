@@ -104,3 +104,80 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	if (t < n)
 		k_linear_row(in, 0, out, x + (long)t * xs, W, b, y + (long)t * ys, scale, act, acc);
 }
+
+/*@ k_linear_w8 k_out */
+/* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y, int8 weight rows with one
+ * scale each. Widening a weight to float costs a load, a move and a
+ * convert, so each converted weight feeds as many rows as possible: four
+ * rows by four outputs (on Cortex-M4, per 16 MACs 4 x loads, 12 to load
+ * and convert four weights, 16 FMAs: 16 sums and 8 operands in the FPU's
+ * 32 registers); the rows left over, and a decoder step, one row by four
+ * outputs, then one by one. */
+static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
+			const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc)
+{
+	int t = 0, o, i, r;
+	for (; t + 4 <= n; t += 4) {
+		const float *x0 = x + (long)t * xs, *x1 = x0 + xs, *x2 = x1 + xs, *x3 = x2 + xs;
+		for (o = 0; o + 4 <= out; o += 4) {
+			const int8_t *w0 = Wq + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+			float s[4][4] = { { 0 } };
+			for (i = 0; i < in; i++) {
+				float p = (float)w0[i], q = (float)w1[i], u = (float)w2[i], v = (float)w3[i];
+				float a = x0[i], c = x1[i], d = x2[i], e = x3[i];
+				s[0][0] = fmaf(a, p, s[0][0]); s[0][1] = fmaf(a, q, s[0][1]);
+				s[0][2] = fmaf(a, u, s[0][2]); s[0][3] = fmaf(a, v, s[0][3]);
+				s[1][0] = fmaf(c, p, s[1][0]); s[1][1] = fmaf(c, q, s[1][1]);
+				s[1][2] = fmaf(c, u, s[1][2]); s[1][3] = fmaf(c, v, s[1][3]);
+				s[2][0] = fmaf(d, p, s[2][0]); s[2][1] = fmaf(d, q, s[2][1]);
+				s[2][2] = fmaf(d, u, s[2][2]); s[2][3] = fmaf(d, v, s[2][3]);
+				s[3][0] = fmaf(e, p, s[3][0]); s[3][1] = fmaf(e, q, s[3][1]);
+				s[3][2] = fmaf(e, u, s[3][2]); s[3][3] = fmaf(e, v, s[3][3]);
+			}
+			for (r = 0; r < 4; r++) {
+				float *yr = y + (long)(t + r) * ys;
+				k_out(s[r][0] * Ws[o], b, o, scale, act, acc, yr);
+				k_out(s[r][1] * Ws[o + 1], b, o + 1, scale, act, acc, yr);
+				k_out(s[r][2] * Ws[o + 2], b, o + 2, scale, act, acc, yr);
+				k_out(s[r][3] * Ws[o + 3], b, o + 3, scale, act, acc, yr);
+			}
+		}
+		for (; o < out; o++) {
+			const int8_t *wr = Wq + (long)o * in;
+			for (r = 0; r < 4; r++) {
+				const float *xr = x0 + (long)r * xs;
+				float sum = 0.0f;
+				for (i = 0; i < in; i++)
+					sum = fmaf(xr[i], (float)wr[i], sum);
+				k_out(sum * Ws[o], b, o, scale, act, acc, y + (long)(t + r) * ys);
+			}
+		}
+	}
+	for (; t < n; t++) {
+		const float *xr = x + (long)t * xs;
+		float *yr = y + (long)t * ys;
+		for (o = 0; o + 4 <= out; o += 4) {
+			const int8_t *w0 = Wq + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+			float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+			for (i = 0; i < in; i++) {
+				float a = xr[i];
+				s0 = fmaf(a, (float)w0[i], s0);
+				s1 = fmaf(a, (float)w1[i], s1);
+				s2 = fmaf(a, (float)w2[i], s2);
+				s3 = fmaf(a, (float)w3[i], s3);
+			}
+			k_out(s0 * Ws[o], b, o, scale, act, acc, yr);
+			k_out(s1 * Ws[o + 1], b, o + 1, scale, act, acc, yr);
+			k_out(s2 * Ws[o + 2], b, o + 2, scale, act, acc, yr);
+			k_out(s3 * Ws[o + 3], b, o + 3, scale, act, acc, yr);
+		}
+		for (; o < out; o++) {
+			const int8_t *wr = Wq + (long)o * in;
+			float sum = 0.0f;
+			for (i = 0; i < in; i++)
+				sum = fmaf(xr[i], (float)wr[i], sum);
+			k_out(sum * Ws[o], b, o, scale, act, acc, yr);
+		}
+	}
+}
