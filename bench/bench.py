@@ -264,8 +264,9 @@ def quant_section(x86, m4, real):
         L.append("| %s | %s | %d B | %d | %.2f | %.0f | %.2f |" % (
             name, label, rep["weight_bytes"], ic["encoder_insns"], ic["encoder_insns"] / enc_macs, step,
             step / rep["macs_decoder_step"]))
-    L += ["", "The w8 kernels here are the portable C ones (each weight loaded, widened and converted", 
-          "before its FMA): on Cortex-M4, w8 buys flash, not speed, until the int8 kernels of issue 9.", "",
+    L += ["", "On Cortex-M4 an int8 weight costs a load, a move and a convert before its FMA. The scalar",
+          "k_linear_w8 spreads that over four rows in the encoder, but a decoder step has one row: w8",
+          "buys flash here, not speed. Integer kernels (int8 activations, SMLAD) are what change that.", "",
           "### Accuracy on the trained models' whole held-out sets (`regress/real`, NW=1000 NF=761)", "",
           "| model | metric | fp32 | w8 | difference |", "|---|---|---|---|---|"]
     f32, q8 = _num(real["fortune-fp32"], "C"), _num(real["fortune-w8"], "C")
