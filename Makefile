@@ -54,6 +54,8 @@ MODELS = wmt iwslt lm mixed
 
 deps:
 	@sh tools/deps.sh
+deps-build:
+	@sh tools/deps.sh build
 
 # seeded random weights (and the reference's config) for the shipped models
 # (a pattern rule with two targets makes both in one run)
@@ -100,9 +102,10 @@ check-asan: asan
 	$(SB)/unit_tests
 	LTCC=$(SB)/ltcc sh tests/err/run.sh
 	LTCC=$(SB)/ltcc sh tests/targets/run.sh
+	LTCC=$(SB)/ltcc sh tests/robust/run.sh
 	# (the test driver's own buffers are left to exit: no leak check there)
 	ASAN_OPTIONS=detect_leaks=0 LTCC=$(SB)/ltcc RB=$(SB)/regress CC=$(SAN_CC) GEN_CFLAGS="$(SAN_FLAGS)" \
-		TARGETS="generic generic-nofuse" sh regress/run.sh
+		TARGETS="generic generic-nofuse generic-w8" sh regress/run.sh
 
 # ---- fuzzing: libFuzzer harnesses in fuzz/ (fuzz/README.md), built in $(FB)
 # with the compiler's objects instrumented (-fsanitize=fuzzer-no-link) ----
@@ -160,7 +163,7 @@ check-fuzz: fuzz-build
 
 # the two trained models (models/README.md) compiled and linked into one
 # program: a few German words translated, a line of text generated
-demo: deps
+demo: deps-build
 	$(MAKE) all
 	@mkdir -p $(B)/demo
 	$(B)/ltcc models/dedict.ltd -t generic -o $(B)/demo/dedict.c
@@ -175,4 +178,4 @@ bench: deps
 	$(MAKE) all
 	$(PY) bench/bench.py
 
-.PHONY: deps models test check demo bench asan check-asan fuzz-build fuzz check-fuzz
+.PHONY: deps deps-build models test check demo bench asan check-asan fuzz-build fuzz check-fuzz

@@ -2,6 +2,8 @@
 # deps.sh — make sure the Debian packages ltcc's build and tests need are
 # here. As root it installs what is missing; otherwise it names the
 # packages and the command, and fails.
+#   sh tools/deps.sh          everything `make test` and `make bench` use
+#   sh tools/deps.sh build    only what building ltcc and `make demo` use
 missing=""
 need() {  # need PACKAGE TEST...
 	pkg=$1; shift
@@ -13,6 +15,7 @@ need flex           command -v flex
 need bison          command -v bison
 need libjson-c-dev  test -f /usr/include/json-c/json.h
 need libxml2-dev    test -f /usr/include/libxml2/libxml/parser.h
+if [ "${1:-}" != build ]; then
 need libcunit1-dev  test -f /usr/include/CUnit/Basic.h
 need python3-numpy  /usr/bin/python3 -c "import numpy"
 need python3-torch  /usr/bin/python3 -c "import torch"
@@ -28,6 +31,7 @@ for list in runtime/packages.txt regress/real/packages.txt; do
 		need "$pkg" dpkg -s "$pkg"
 	done
 done
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
 	echo "deps: installing$missing"
