@@ -8,13 +8,13 @@
 # Usage (from the repo root, after make fuzz-build):
 #   nohup sh fuzz/campaign.sh [HARNESS:SECONDS ...] &
 # Default: the plan of the recorded campaign, target:900 ltd:1700
-# weights:1700 model:720 api:1200 (about 104 minutes).
+# weights:1700 model:720 api:2000 (about 117 minutes).
 # CPU=1 picks the core; RUNS=10000000 the cap per harness.
 set -u
 FB=${FB:-build/fuzz}
 CPU=${CPU:-1}
 RUNS=${RUNS:-10000000}
-plan=${*:-"target:900 ltd:1700 weights:1700 model:720 api:1200"}
+plan=${*:-"target:900 ltd:1700 weights:1700 model:720 api:2000"}
 mkdir -p "$FB/logs" "$FB/artifacts"
 maxlen() {
 	case $1 in
