@@ -470,7 +470,9 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 	fputc('\n', f);
 	if (o->external_buffers) {
 		fprintf(f, "/* Give the model its memory before anything else: arena %s_ARENA_BYTES and\n"
-			   " * state %s_STATE_BYTES bytes, float-aligned, kept for as long as the model is used. */\n", U, U);
+			   " * state %s_STATE_BYTES bytes, float-aligned, kept for as long as the model is used.\n"
+			   " * Calling it again starts over: a new sequence, %s. */\n", U, U,
+			m->is_lm ? "its history cleared" : "and a source to encode before the next step");
 		fprintf(f, "void %s_set_buffers(float *arena, float *state);\n", P);
 	}
 	if (!m->is_lm) {
