@@ -80,19 +80,24 @@ static bool only(const char *s, const char *set)
 
 static bool yes(xmlNodePtr n, const char *a) { return !strcmp(attr(n, a), "yes"); }
 
+/* The built-in schema, compiled on first use and kept until tgt_cleanup:
+ * --list-targets and the fuzzer validate many documents. */
+static xmlRelaxNGParserCtxtPtr schema_pc;
+static xmlRelaxNGPtr schema;
+
 static bool validate(xmlDocPtr doc, const char *name)
 {
-	xmlRelaxNGParserCtxtPtr pc = xmlRelaxNGNewMemParserCtxt(tmpl_target_schema, (int)strlen(tmpl_target_schema));
-	xmlRelaxNGPtr schema = pc ? xmlRelaxNGParse(pc) : NULL;
-	if (!schema)
-		die("the built-in target schema does not parse");
+	if (!schema) {
+		schema_pc = xmlRelaxNGNewMemParserCtxt(tmpl_target_schema, (int)strlen(tmpl_target_schema));
+		schema = schema_pc ? xmlRelaxNGParse(schema_pc) : NULL;
+		if (!schema)
+			die("the built-in target schema does not parse");
+	}
 	xmlRelaxNGValidCtxtPtr vc = xmlRelaxNGNewValidCtxt(schema);
 	xml_msg[0] = 0;
 	xmlRelaxNGSetValidStructuredErrors(vc, on_xml_error, NULL);
 	int rc = xmlRelaxNGValidateDoc(vc, doc);
 	xmlRelaxNGFreeValidCtxt(vc);
-	xmlRelaxNGFree(schema);
-	xmlRelaxNGFreeParserCtxt(pc);
 	if (rc != 0)
 		fail(name, xml_line, "not a valid target description: %s", xml_msg[0] ? xml_msg : "schema validation failed");
 	return rc == 0;
@@ -234,5 +239,9 @@ void tgt_list(FILE *f)
 
 void tgt_cleanup(void)
 {
+	xmlRelaxNGFree(schema);
+	xmlRelaxNGFreeParserCtxt(schema_pc);
+	schema = NULL;
+	schema_pc = NULL;
 	xmlCleanupParser();
 }
