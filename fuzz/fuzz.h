@@ -40,4 +40,29 @@ static inline char *fz_cstring(const uint8_t *data, size_t size)
 	return s;
 }
 
+/* Built-in target NAME copied out of the compiler's arena (which fz_end
+ * frees), for harnesses that keep targets across inputs; aborts if absent. */
+static inline char *fz_strdup(const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		abort();
+	return d;
+}
+
+static inline Target fz_keep_target(const char *name)
+{
+	Target *t = tgt_find(name);
+	if (!t)
+		abort();
+	Target c = *t;
+	c.name = fz_strdup(t->name);
+	c.description = fz_strdup(t->description);
+	c.file = fz_strdup(t->file);
+	c.arch = fz_strdup(t->arch);
+	c.cflags = fz_strdup(t->cflags);
+	c.family = fz_strdup(t->family);
+	return c;
+}
+
 #endif

@@ -63,16 +63,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fz_begin();
-	Target *t = tgt_find("generic");
-	if (!t)
-		abort();
-	generic = *t;
-	generic.name = strdup(t->name);
-	generic.description = strdup(t->description);
-	generic.file = strdup(t->file);
-	generic.arch = strdup(t->arch);
-	generic.cflags = strdup(t->cflags);
-	generic.family = strdup(t->family);
+	generic = fz_keep_target("generic");
 	fz_end();
 	return 0;
 }

@@ -18,8 +18,6 @@ static char *ltd_text;
 static Target targets[16];
 static int ntargets;
 
-static const char *keep(const char *s) { return strdup(s ? s : ""); }
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -30,19 +28,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!ltd_text)
 		abort();
 	/* the shipped targets, copied out of the arena that fz_end frees */
-	for (int i = 0; tmpl_targets[i].name && ntargets < 16; i++) {
-		Target *t = tgt_find(tmpl_targets[i].name);
-		if (!t)
-			abort();
-		Target c = *t;
-		c.name = keep(t->name);
-		c.description = keep(t->description);
-		c.file = keep(t->file);
-		c.arch = keep(t->arch);
-		c.cflags = keep(t->cflags);
-		c.family = keep(t->family);
-		targets[ntargets++] = c;
-	}
+	for (int i = 0; tmpl_targets[i].name && ntargets < 16; i++)
+		targets[ntargets++] = fz_keep_target(tmpl_targets[i].name);
 	fz_end();
 	return 0;
 }
