@@ -263,6 +263,9 @@ static void emit_plan(Emit *e)
 		fprintf(f, "static float state[%zu] ALIGNED%s;  /* K/V caches, conv histories, cross K/V */\n",
 			ir->state_floats ? ir->state_floats : 1, section(e->o->sec_state));
 	}
+	if (ir->qx_bytes)  /* static even with external buffers: a few rows, kept apart from the floats */
+		fprintf(f, "static int16_t qx[%zu] ALIGNED;  /* int8 matmuls: up to %d input rows, quantized */\n",
+			ir->qx_bytes / 2, QX_ROWS);
 	fprintf(f, "static int32_t st_pos;    /* decoder steps taken */\n");
 	if (!ir->m->is_lm) {
 		fprintf(f, "static int32_t st_src_n;  /* source length */\n");

@@ -52,22 +52,29 @@ static KArg T_(const Tensor *t) { return S(kern_ref(t, false)); }
 static KArg F(float v) { return S(emit_float_text(v)); }
 static KArg R(Rows r, int T) { return (KArg){ .c = kern_rows(r), .v = rows_at(r, T) }; }
 
-/* A weight matrix a kernel multiplies by: quantized (--quantize w8), it
- * becomes two arguments, int8 rows and their scales, and the call goes to
- * the kernel's _w8 variant. */
+/* A weight matrix a kernel multiplies by: quantized (--quantize w8 or
+ * int8), it becomes two arguments, int8 rows and their scales, and the call
+ * goes to the kernel's _w8 variant, or its _i8 variant when the input rows
+ * are quantized too (that one's last argument is the scratch qx). */
 static KArg MAT(const Tensor *t) { KArg a = T_(t); a.w = t; return a; }
 
-static Kernel w8_variant(Kernel k)
+static Kernel quant_variant(Kernel k, bool act8)
 {
 	switch (k) {
-	case K_linear: return K_linear_w8;
-	case K_linear_ln: return K_linear_ln_w8;
-	case K_ln_linear: return K_ln_linear_w8;
-	case K_linear_glu: return K_linear_glu_w8;
-	case K_conv_dyn: return K_conv_dyn_w8;
-	case K_embed: return K_embed_w8;
+	case K_linear: return act8 ? K_linear_i8 : K_linear_w8;
+	case K_linear_ln: return act8 ? K_linear_ln_i8 : K_linear_ln_w8;
+	case K_ln_linear: return act8 ? K_ln_linear_i8 : K_ln_linear_w8;
+	case K_linear_glu: return act8 ? K_linear_glu_i8 : K_linear_glu_w8;
+	case K_conv_dyn: return act8 ? K_conv_dyn_i8 : K_conv_dyn_w8;
+	case K_embed: return K_embed_w8;  /* a lookup: no input rows to quantize */
 	default: die("%s has no int8-weight variant", kern_name[k]);
 	}
+}
+
+static bool ends_with_qx(Kernel k)
+{
+	size_t n = strlen(kern_params[k]);
+	return n > 3 && !strcmp(kern_params[k] + n - 3, " qx");
 }
 
 /* Append a call; the argument count must be the table's. */
@@ -91,13 +98,15 @@ static void push(KCall *out, int *n, Kernel k, const KArg *a, int nargs)
 	c->nargs = 0;
 	for (int i = 0; i < nargs; i++) {
 		if (a[i].w && a[i].w->q) {
-			c->k = w8_variant(k);
+			c->k = quant_variant(k, a[i].w->act8);
 			c->a[c->nargs++] = S(a[i].w->name);
 			c->a[c->nargs++] = S(arena_printf("%s_s", a[i].w->name));
 		} else {
 			c->a[c->nargs++] = a[i];
 		}
 	}
+	if (c->k != k && ends_with_qx(c->k) && c->nargs < KERN_MAX_ARGS)
+		c->a[c->nargs++] = S("qx");
 	if (c->nargs != arity(c->k))
 		die("%s: %d arguments, its table entry has %d", kern_name[c->k], c->nargs, arity(c->k));
 }

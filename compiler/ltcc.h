@@ -203,6 +203,7 @@ typedef struct Tensor {
 	float *data;        /* T_WEIGHT: values after folding */
 	int8_t *q;          /* T_WEIGHT quantized (quant.c): int8 rows ... */
 	float *qs;          /* ... and one scale per row; NULL: fp32 */
+	bool act8;          /* --quantize int8: matmuls by it quantize their input rows too */
 	const char *src;    /* T_WEIGHT: safetensors name; note for others */
 	const char *note;   /* what was folded in, for the comment */
 	Loc loc;
@@ -292,6 +293,7 @@ typedef struct IR {
 	size_t arena_naive;         /* lower.c: every unfused activation its own buffer */
 	size_t weight_bytes;        /* as stored: fp32, or int8 rows and their scales */
 	int quant;                  /* Quant (quant.c) */
+	size_t qx_bytes;            /* --quantize int8: the quantized-activation scratch */
 } IR;
 
 /* NULL after reporting errors (missing or mis-shaped tensors). */
@@ -312,8 +314,11 @@ typedef struct FuseOpts {
 void fuse_program(IR *ir, const FuseOpts *o);
 
 /* ---- quant.c: --quantize ---- */
-typedef enum { Q_NONE, Q_W8 } Quant;
-void quant_weights(IR *ir, Quant mode);      /* also sets ir->weight_bytes */
+typedef enum { Q_NONE, Q_W8, Q_I8 } Quant;
+/* The rows an int8 kernel quantizes at once, at most: qx holds this many
+ * input rows as int16 (the targets' 16-bit multiply-adds read them). */
+#define QX_ROWS 4
+void quant_weights(IR *ir, Quant mode);      /* also sets ir->weight_bytes, qx_bytes */
 void quant_row(const float *w, int n, int8_t *q, float *s);
 size_t quant_tensor_bytes(const Tensor *t);
 
@@ -350,7 +355,14 @@ size_t quant_tensor_bytes(const Tensor *t);
 	X(ln_linear_w8,    "n in out x xs Wq Ws b y ys act gamma beta pair", A("n") * A("in") * A("out")) \
 	X(linear_glu_w8,   "n in w x xs Wq Ws b g gs pair",                 A("n") * A("in") * 2 * A("w")) \
 	X(conv_dyn_w8,     "n w heads K P g gs Wq Ws o os taps sm",         A("n") * A("w") * A("K") * (1 + A("heads"))) \
-	X(embed_w8,        "n D tok first_pos Eq Es scale omega x",         0)
+	X(embed_w8,        "n D tok first_pos Eq Es scale omega x",         0) \
+	/* --quantize int8: int8 weights and int8 input rows, quantized into qx \
+	 * (QX_ROWS x in int16) by the kernel, int32 sums, an fp32 epilogue */ \
+	X(linear_i8,       "n in out x xs Wq Ws b y ys scale act acc qx",   A("n") * A("in") * A("out")) \
+	X(linear_ln_i8,    "n in out x xs Wq Ws b y ys c0 D gamma beta qx", A("n") * A("in") * A("out")) \
+	X(ln_linear_i8,    "n in out x xs Wq Ws b y ys act gamma beta pair qx", A("n") * A("in") * A("out")) \
+	X(linear_glu_i8,   "n in w x xs Wq Ws b g gs pair qx",              A("n") * A("in") * 2 * A("w")) \
+	X(conv_dyn_i8,     "n w heads K P g gs Wq Ws o os taps sm qx",      A("n") * A("w") * A("K") * (1 + A("heads")))
 
 typedef enum {
 #define X(id, params, macs) K_##id,

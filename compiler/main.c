@@ -40,8 +40,11 @@ static const char usage[] =
 "      --no-zero-copy     copy each branch's channel slice out and its output back\n"
 "      --no-stream-attention  store the (heads, T, T) score map, then softmax it\n"
 "      --no-fuse-dyn-taps store every step's dynamic-conv taps, (T, H*K), first\n"
-"      --quantize w8      int8 weights, one fp32 scale per row, for every matrix a\n"
-"                         matmul reads (4x less flash); activations stay fp32\n"
+"      --quantize MODE    none (default); w8: int8 weights, one fp32 scale per row,\n"
+"                         for every matrix a matmul reads (4x less flash),\n"
+"                         activations and arithmetic fp32; int8: those weights,\n"
+"                         and each matmul's input rows quantized at run time\n"
+"                         (one scale per row), int32 sums, fp32 epilogue\n"
 "      --max-weights-size SIZE  refuse a weight file larger than SIZE bytes\n"
 "                         (K, M, G suffixes; default 4G). A .ltd may be 16 MiB,\n"
 "                         a target file 1 MiB; every input must be a regular file\n"
@@ -171,6 +174,22 @@ static size_t parse_size(const char *s)
 	return (size_t)v << shift;
 }
 
+/* --quantize MODE; given twice, the two must agree. */
+static void set_quant(Opts *o, const char *mode)
+{
+	static const char *const names[] = { [Q_NONE] = "none", [Q_W8] = "w8", [Q_I8] = "int8" };
+	static const char *seen;
+	Quant q = Q_NONE;
+	while (q <= Q_I8 && strcmp(mode, names[q]))
+		q++;
+	if (q > Q_I8)
+		bad_usage("unknown --quantize '%s' (none, w8 or int8)", mode);
+	if (seen && strcmp(seen, mode))
+		bad_usage("%s", arena_printf("--quantize %s conflicts with the earlier --quantize %s", mode, seen));
+	seen = mode;
+	o->quant = q;
+}
+
 /* A linker section name: what GNU as accepts unquoted. */
 static bool valid_section(const char *s)
 {
@@ -253,14 +272,7 @@ static void take_option(Opts *o, int c, char **argv)
 			bad_usage("--max-weights-size '%s' is not a size (bytes, or with K, M or G)", optarg);
 		break;
 	case OPT_QUANTIZE:
-		if (!strcmp(optarg, "none"))
-			o->quant = Q_NONE;
-		else if (!strcmp(optarg, "w8"))
-			o->quant = Q_W8;
-		else if (!strcmp(optarg, "int8"))
-			bad_usage("%s", "--quantize int8 (int8 activations too) is not implemented yet; w8 is");
-		else
-			bad_usage("unknown --quantize '%s' (none or w8)", optarg);
+		set_quant(o, optarg);
 		break;
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
 	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);

@@ -1,4 +1,4 @@
-/* quant.c — weight quantization (--quantize w8).
+/* quant.c — weight quantization (--quantize w8, int8).
  *
  * Requires: a fused IR (folds such as the q scaling already applied to the
  * fp32 weights). Guarantees: every weight matrix a matmul reads (a
@@ -9,7 +9,11 @@
  * The rule, the one tools/reference.py --quantize w8 simulates:
  *   m = max_j |W[r,j]|;  m = 0: q = 0, s = 0;
  *   else q[r,j] = round(W[r,j] * (127.0f / m)), half away from zero,
- *        clamped to [-127, 127];  s[r] = m / 127.0f   (all fp32). */
+ *        clamped to [-127, 127];  s[r] = m / 127.0f   (all fp32).
+ * --quantize int8 also marks those weights act8: the matmuls by them
+ * quantize each input row by the same rule at run time (k_quant_rows in
+ * templates/generic), sum q_x * q_w in int32 and scale the sum by
+ * s_x * s_w in fp32. ir->qx_bytes sizes the scratch those rows go to. */
 #include <math.h>
 #include <string.h>
 #include "ltcc.h"
@@ -67,12 +71,20 @@ static Tensor *matmul_weight(const Op *o)
 void quant_weights(IR *ir, Quant mode)
 {
 	ir->quant = mode;
-	if (mode == Q_W8) {
-		const Program *ps[2] = { &ir->encode, &ir->step };
-		for (int p = 0; p < 2; p++)
-			for (int i = 0; i < ps[p]->nops; i++)
-				quantize(matmul_weight(ps[p]->ops[i]));
-	}
+	ir->qx_bytes = 0;
+	const Program *ps[2] = { &ir->encode, &ir->step };
+	for (int p = 0; p < 2 && mode != Q_NONE; p++)
+		for (int i = 0; i < ps[p]->nops; i++) {
+			const Op *o = ps[p]->ops[i];
+			Tensor *w = matmul_weight(o);
+			if (!w)
+				continue;
+			quantize(w);
+			w->act8 = mode == Q_I8;
+			size_t in = (size_t)w->cols;  /* an embedding is a lookup, not a matmul */
+			if (w->act8 && o->kind != OP_EMBED && QX_ROWS * in * 2 > ir->qx_bytes)
+				ir->qx_bytes = QX_ROWS * in * 2;
+		}
 	ir->weight_bytes = 0;
 	for (int i = 0; i < ir->ntensors; i++)
 		if (ir->tensors[i]->kind == T_WEIGHT)

@@ -129,11 +129,17 @@ static void totals(const IR *ir, Totals *T)
 				}
 }
 
+/* RAM the generated file takes: arena, state and the int8 scratch. */
+static long long ram_bytes(const IR *ir)
+{
+	return (long long)(ir->arena_floats + ir->state_floats) * 4 + (long long)ir->qx_bytes;
+}
+
 /* Does the model fit the target's flash and RAM? With `complain`, each
  * shortfall is an error that says by how many bytes. */
 bool report_fits(const IR *ir, const Target *t, bool complain)
 {
-	long long w = (long long)ir->weight_bytes, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
+	long long w = (long long)ir->weight_bytes, r = ram_bytes(ir);
 	bool ok = true;
 	if (t->flash && w > t->flash) {
 		ok = false;
@@ -144,7 +150,7 @@ bool report_fits(const IR *ir, const Target *t, bool complain)
 	if (t->ram && r > t->ram) {
 		ok = false;
 		if (complain)
-			diag_plain_error("model '%s' does not fit %s: arena and state need %lld bytes of RAM, the target has %lld (%lld bytes over; --no-fit-check compiles it anyway)",
+			diag_plain_error("model '%s' does not fit %s: arena, state and scratch need %lld bytes of RAM, the target has %lld (%lld bytes over; --no-fit-check compiles it anyway)",
 					 ir->m->name, t->name, r, t->ram, r - t->ram);
 	}
 	return ok;
@@ -177,10 +183,13 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 		fprintf(f, "weights: %zu B int8, %zu B of their scales, %zu B fp32; %.2fx smaller than fp32 (%zu B)\n",
 			T.by_kind[0], T.by_kind[1], T.by_kind[2], (double)T.params * 4 / (double)ir->weight_bytes,
 			T.params * 4);
-	fprintf(f, "memory: weights %zu B (flash), arena %zu B (lower bound %zu B, naive %zu B), state %zu B\n",
+	fprintf(f, "memory: weights %zu B (flash), arena %zu B (lower bound %zu B, naive %zu B), state %zu B",
 		ir->weight_bytes, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4,
 		ir->state_floats * 4);
-	long long w = (long long)ir->weight_bytes, r = (long long)(ir->arena_floats + ir->state_floats) * 4;
+	if (ir->qx_bytes)
+		fprintf(f, ", int8 input rows %zu B", ir->qx_bytes);
+	fputc('\n', f);
+	long long w = (long long)ir->weight_bytes, r = ram_bytes(ir);
 	fprintf(f, "estimate on %s (%d MHz, %g MACs a cycle): encoder %.3f ms for %d tokens, decoder step %.4f ms\n",
 		tg->name, tg->clock_mhz, tg->macs_per_cycle, est_ms(tg, T.macs_enc * REPORT_T), REPORT_T,
 		est_ms(tg, T.macs_step));
@@ -212,6 +221,7 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 	json_object_object_add(o, "arena_lower_bound_bytes", json_object_new_int64((int64_t)ir->arena_lower_bound * 4));
 	json_object_object_add(o, "arena_naive_bytes", json_object_new_int64((int64_t)ir->arena_naive * 4));
 	json_object_object_add(o, "state_bytes", json_object_new_int64((int64_t)ir->state_floats * 4));
+	json_object_object_add(o, "qx_bytes", json_object_new_int64((int64_t)ir->qx_bytes));
 	json_object_object_add(o, "target", json_object_new_string(tg->name));
 	json_object_object_add(o, "flash_bytes", json_object_new_int64(tg->flash));
 	json_object_object_add(o, "ram_bytes", json_object_new_int64(tg->ram));

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent PyTorch reference for Lite Transformer models (ltcc's oracle).
 
-usage: reference.py [--quantize w8] CONFIG.json WEIGHTS.safetensors OUTDIR
+usage: reference.py [--quantize w8|int8] CONFIG.json WEIGHTS.safetensors OUTDIR
        reference.py --selfcheck CONFIG.json WEIGHTS.safetensors
 
 The model is rebuilt from the config (schema: tools/README-reference.md) as
@@ -11,7 +11,9 @@ model uses.  Everything runs in float32, batch 1, one thread.
 
 The first form writes OUTDIR/NAME-CASE.golden for each case.  With
 --quantize w8 the model's weights are first put through the rule of ltcc's
---quantize w8 (see quantize_w8): what ltcc's int8-weight build must compute.  --selfcheck
+--quantize w8 (see quantize_w8): what ltcc's int8-weight build must compute.
+With --quantize int8 the matmuls by those weights also quantize their input
+rows and sum in integers (see int8_linear), as ltcc --quantize int8 does.  --selfcheck
 decodes every case step by step (K/V cache, conv history) and asserts the
 result matches the full-sequence forward, i.e. it checks this file itself.
 """
@@ -240,7 +242,7 @@ class Stack(nn.Module):
 
     def output(self, y):
         w = self.embed_out if hasattr(self, "embed_out") else self.embed_tokens.weight
-        return F.linear(y, w)
+        return linear(y, w, None)
 
 
 class LiteTransformer(nn.Module):
@@ -284,6 +286,29 @@ def load_model(cfg_path, weights_path):
     return cfg, model
 
 
+# --quantize int8: id(weight) -> (int8 values as float64, per-row scale)
+# for every weight matrix whose matmuls quantize their input rows.
+INT8_WEIGHTS = {}
+
+
+def linear(x, W, b):
+    """x @ W^T + b: float32, or the int8 arithmetic when W was quantized so."""
+    if id(W) in INT8_WEIGHTS:
+        return int8_linear(x, *INT8_WEIGHTS[id(W)], b)
+    return F.linear(x, W, b)
+
+
+def int8_linear(x, qw, sw, b):
+    """ltcc --quantize int8's matmul.  Each row of x is quantized by the
+    weights' rule (q_x, s_x, see i8_rows); the sums q_x . q_w are exact
+    integers (float64 holds them exactly) rounded once to float32, as C's
+    (float)int32 does; then ((sum * s_x) * s_w) + b, every step in float32."""
+    qx, sx = i8_rows(x)
+    acc = (qx.double() @ qw.t()).float()
+    y = acc * sx[:, None] * sw[None, :]
+    return y if b is None else y + b
+
+
 def round_half_away(x):
     """Round to nearest, ties away from zero (C's roundf), exact in float32:
     x - trunc(x) is exact, so the tie test sees the true fraction."""
@@ -291,17 +316,51 @@ def round_half_away(x):
     return t + torch.sign(x) * ((x - t).abs() >= 0.5).to(x.dtype)
 
 
-def w8_rows(W):
-    """Int8 rows with one scale per row, as float32 q * s.  Per row r:
-    m = max|W[r]|; q = round(W[r] * (127/m)) clamped to [-127, 127] and
-    s = m/127, every operation in float32; a zero row stays zero."""
+def i8_rows(W):
+    """Int8 rows with one scale per row, (q as float32, s).  Per row r:
+    m = max|W[r]|; q = round(W[r] * (127/m)) half away from zero, clamped
+    to [-127, 127], and s = m/127, every operation in float32; a zero row
+    gives q = 0 and s = 0."""
     f127 = torch.tensor(127.0, dtype=torch.float32)
     m = W.abs().amax(dim=1)
     zero = m == 0
     inv = f127 / torch.where(zero, torch.ones_like(m), m)
     q = round_half_away(W * inv[:, None]).clamp(-127, 127)
     q = torch.where(zero[:, None], torch.zeros_like(q), q)
-    return q * (m / f127)[:, None]
+    return q, m / f127
+
+
+def w8_rows(W):
+    """W through i8_rows, as float32 q * s."""
+    q, s = i8_rows(W)
+    return q * s[:, None]
+
+
+def fold_q_scale(model):
+    """ltcc's q-scale fold: W_q and b_q times hd^-0.5, in float32, as
+    compiler/fuse.c does before it quantizes."""
+    for mod in model.modules():
+        if isinstance(mod, Attention):
+            hd = torch.tensor(float(mod.width // mod.heads), dtype=torch.float32)
+            c = torch.tensor(1.0, dtype=torch.float32) / torch.sqrt(hd)
+            mod.q_proj.weight.data *= c
+            mod.q_proj.bias.data *= c
+            mod.scaling = 1.0
+
+
+def quantize_int8(model):
+    """The model ltcc --quantize int8 compiles: the w8 weights, and every
+    nn.Linear and the output matmul through int8_linear.  An embedding
+    lookup reads its int8 rows times their scales, as in w8."""
+    fold_q_scale(model)
+    for _, p in model.named_parameters():
+        if p.dim() == 2:
+            q, s = i8_rows(p.data)
+            p.data = q * s[:, None]
+            INT8_WEIGHTS[id(p)] = (q.double(), s)
+    for mod in model.modules():
+        if isinstance(mod, nn.Linear):
+            mod.forward = lambda x, m=mod: linear(x, m.weight, m.bias)
 
 
 def quantize_w8(model):
@@ -310,13 +369,7 @@ def quantize_w8(model):
     every matrix a matmul reads -- every 2-D parameter: linears, the dynamic
     conv's tap projection, embeddings, the output matrix -- goes through
     w8_rows.  Activations, biases, norms and conv kernels stay float32."""
-    for mod in model.modules():
-        if isinstance(mod, Attention):
-            hd = torch.tensor(float(mod.width // mod.heads), dtype=torch.float32)
-            c = torch.tensor(1.0, dtype=torch.float32) / torch.sqrt(hd)
-            mod.q_proj.weight.data *= c
-            mod.q_proj.bias.data *= c
-            mod.scaling = 1.0
+    fold_q_scale(model)
     for _, p in model.named_parameters():
         if p.dim() == 2:
             p.data = w8_rows(p.data)
@@ -408,6 +461,8 @@ def generate(cfg_path, weights_path, outdir, quantize=None):
     cfg, model = load_model(cfg_path, weights_path)
     if quantize == "w8":
         quantize_w8(model)
+    elif quantize == "int8":
+        quantize_int8(model)
     os.makedirs(outdir, exist_ok=True)
     for case, src, tgt in cases(cfg):
         enc = model.encode(src)
@@ -450,8 +505,8 @@ def main(argv):
             selfcheck(argv[2], argv[3])
         elif len(argv) == 4 and not argv[1].startswith("-"):
             generate(argv[1], argv[2], argv[3])
-        elif len(argv) == 6 and argv[1] == "--quantize" and argv[2] == "w8":
-            generate(argv[3], argv[4], argv[5], quantize="w8")
+        elif len(argv) == 6 and argv[1] == "--quantize" and argv[2] in ("w8", "int8"):
+            generate(argv[3], argv[4], argv[5], quantize=argv[2])
         else:
             sys.exit(__doc__.strip().split("\n\n")[1])
 

@@ -449,3 +449,116 @@ static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const in
 		}
 	}
 }
+
+/* ---- --quantize int8: int8 weight rows Wq with scales Ws, and int8 input
+ * rows quantized here, at run time, one scale per row. The sums q_x . q_w
+ * are exact in int32, so every target's kernel must give the same ones;
+ * the epilogue is fp32: ((float)sum * s_x) * s_w[o], then k_out. */
+
+/*@ k_quant_rows */
+/* r rows of x (in wide, xs apart) to q (in apart), by the rule ltcc applies
+ * to weights: m = max|x|, s = m / 127, q = round(x * (127 / m)) half away
+ * from zero, clamped to [-127, 127]; a zero row gives q = 0, s = 0. Stored
+ * as int16: the 16-bit multiply-adds of the targets read them as they are.
+ * LTCC_QTRACE, if defined, is called with each row (tests use it). */
+static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t *restrict q, float *s)
+{
+	int t, i;
+	for (t = 0; t < r; t++) {
+		const float *xr = x + (long)t * xs;
+		int16_t *qr = q + (long)t * in;
+		float m = 0.0f, inv;
+		for (i = 0; i < in; i++)
+			m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
+		inv = m > 0.0f ? 127.0f / m : 0.0f;
+		for (i = 0; i < in; i++) {
+			float v = roundf(xr[i] * inv);
+			qr[i] = (int16_t)(v > 127.0f ? 127 : v < -127.0f ? -127 : v);
+		}
+		s[t] = m / 127.0f;
+#ifdef LTCC_QTRACE
+		LTCC_QTRACE(qr, in, s[t]);
+#endif
+	}
+}
+
+/*@ k_linear_i8 k_out k_quant_rows */
+/* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y (n,out), x quantized one
+ * row at a time into qx */
+static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
+			const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc, int16_t *restrict qx)
+{
+	int t, o, i;
+	float sx;
+	for (t = 0; t < n; t++) {
+		k_quant_rows(1, in, x + (long)t * xs, xs, qx, &sx);
+		for (o = 0; o < out; o++) {
+			const int8_t *wr = Wq + (long)o * in;
+			int32_t s = 0;
+			for (i = 0; i < in; i++)
+				s += (int32_t)qx[i] * wr[i];
+			k_out((float)s * sx * Ws[o], b, o, scale, act, acc, y + (long)t * ys);
+		}
+	}
+}
+
+/*@ k_linear_ln_i8 k_linear_i8 k_add_layernorm */
+/* k_linear_ln, int8 */
+static void k_linear_ln_i8(int n, int in, int out, const float *restrict x, int xs,
+			   const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			   float *restrict y, int ys, int c0, int D,
+			   const float *restrict gamma, const float *restrict beta, int16_t *restrict qx)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear_i8(r, in, out, x + (long)t * xs, xs, Wq, Ws, b, y + (long)t * ys + c0, ys, 1.0f, 0, 1, qx);
+		k_add_layernorm(r, D, y + (long)t * ys, ys, 0, 0, gamma, beta, 0);
+	}
+}
+
+/*@ k_ln_linear_i8 k_linear_i8 k_layernorm */
+/* k_ln_linear, int8: LN(x) is quantized from `pair` */
+static void k_ln_linear_i8(int n, int in, int out, const float *restrict x, int xs,
+			   const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			   float *restrict y, int ys, int act, const float *restrict gamma,
+			   const float *restrict beta, float *restrict pair, int16_t *restrict qx)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_layernorm(r, in, x + (long)t * xs, xs, pair, in, gamma, beta);
+		k_linear_i8(r, in, out, pair, in, Wq, Ws, b, y + (long)t * ys, ys, 1.0f, act, 0, qx);
+	}
+}
+
+/*@ k_linear_glu_i8 k_linear_i8 k_glu */
+/* k_linear_glu, int8 */
+static void k_linear_glu_i8(int n, int in, int w, const float *restrict x, int xs,
+			    const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			    float *restrict g, int gs, float *restrict pair, int16_t *restrict qx)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear_i8(r, in, 2 * w, x + (long)t * xs, xs, Wq, Ws, b, pair, 2 * w, 1.0f, 0, 0, qx);
+		k_glu(r, w, pair, 2 * w, g + (long)t * gs, gs);
+	}
+}
+
+/*@ k_conv_dyn_i8 k_linear_i8 k_softmax k_conv_row */
+/* k_conv_dyn, int8: the tap projection's input row g[t] is quantized */
+static void k_conv_dyn_i8(int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+			  const int8_t *restrict Wq, const float *restrict Ws, float *restrict o, int os,
+			  float *restrict taps, int sm, int16_t *restrict qx)
+{
+	int t, h;
+	for (t = 0; t < n; t++) {
+		k_linear_i8(1, w, heads * K, g + (long)t * gs, gs, Wq, Ws, 0, taps, heads * K, 1.0f, 0, 0, qx);
+		if (sm)
+			for (h = 0; h < heads; h++)
+				k_softmax(taps + h * K, K);
+		k_conv_row(t, n, w, heads, K, P, g, gs, taps, o + (long)t * os);
+	}
+}

@@ -166,12 +166,12 @@ $help
 usage usage-unknown-dump 2 "ltcc: unknown dump 'tokens' (ast, model or ir)
 $help
 " "$toy" -d tokens
-usage usage-unknown-quantize 2 "ltcc: unknown --quantize 'int4' (none or w8)
+usage usage-unknown-quantize 2 "ltcc: unknown --quantize 'int4' (none, w8 or int8)
 $help
 " "$toy" --quantize int4 -o "$tmp/usage-unknown-quantize/out.c"
-usage usage-quantize-int8-not-yet 2 "ltcc: --quantize int8 (int8 activations too) is not implemented yet; w8 is
+usage usage-quantize-twice 2 "ltcc: --quantize int8 conflicts with the earlier --quantize w8
 $help
-" "$toy" --quantize int8 -o "$tmp/usage-quantize-int8-not-yet/out.c"
+" "$toy" --quantize w8 --quantize int8 -o "$tmp/usage-quantize-twice/out.c"
 usage input-unreadable 1 "ltcc: error: $D/no-such-model.ltd: cannot read model description: No such file or directory
 " "$D/no-such-model.ltd" -o "$tmp/input-unreadable/out.c"
 usage output-unwritable 1 "ltcc: error: cannot write $tmp/output-unwritable/no-such-dir/out.c: No such file or directory
