@@ -12,6 +12,41 @@
 
 #define TOL 1e-4
 
+#ifdef QTRACE
+/* --quantize int8 builds (m.c with -DLTCC_QTRACE=m_qtrace): every input
+ * row a matmul quantizes, as records {int32 n, float s, int16 q[n]}, to
+ * $QTRACE_DIR/CASE.golden.qtrace, one file per golden case. The reference
+ * reads them to settle its near-tie roundings (tools/reference.py --ties). */
+static FILE *qtrace;
+
+void m_qtrace(const int16_t *q, int n, float s);
+void m_qtrace(const int16_t *q, int n, float s)
+{
+	int32_t len = n;
+	if (qtrace && (fwrite(&len, 4, 1, qtrace) != 1 || fwrite(&s, 4, 1, qtrace) != 1 ||
+		       fwrite(q, 2, (size_t)n, qtrace) != (size_t)n)) {
+		perror("qtrace");
+		exit(2);
+	}
+}
+
+static void qtrace_open(const char *name)
+{
+	const char *dir = getenv("QTRACE_DIR");
+	char path[4096];
+	if (qtrace)
+		fclose(qtrace);
+	qtrace = NULL;
+	if (dir && snprintf(path, sizeof path, "%s/%s.qtrace", dir, name) < (int)sizeof path &&
+	    !(qtrace = fopen(path, "wb"))) {
+		perror(path);
+		exit(2);
+	}
+}
+#else
+static void qtrace_open(const char *name) { (void)name; }
+#endif
+
 static int read_ints(FILE *f, const char *tag, int32_t **out)
 {
 	char w[32];
@@ -63,6 +98,7 @@ static int run(const char *path)
 		if (fscanf(f, "%d", &greedy[i]) != 1)
 			return printf("%-22s FAIL malformed greedy line\n", name), 1;
 	fclose(f);
+	qtrace_open(name);
 
 	double enc_err = 0, log_err = 0;
 	float out[M_VOCAB];

@@ -9,7 +9,11 @@
 #        TARGETS="generic x86-avx2" selects targets; generic-ext (caller's
 #        buffers, weights in a named section) and generic-nofuse (every
 #        fusion pass off) are generic builds made another way; TARGET-w8
-#        builds with --quantize w8 against `reference.py --quantize w8`.
+#        builds with --quantize w8 against `reference.py --quantize w8`;
+#        TARGET-i8 with --quantize int8 against `reference.py --quantize
+#        int8 --ties`, which settles near-tie roundings from the build's
+#        own trace (see Ties in tools/reference.py): the build runs once
+#        to write the trace, the reference then writes goldens for it.
 #        LTCC=path picks the compiler (an ASan build), RB=dir the build
 #        folder, CC the C compiler and GEN_CFLAGS extra flags for compiling
 #        and linking the generated code and the driver (sanitizers).
@@ -21,7 +25,7 @@ GEN_CFLAGS=${GEN_CFLAGS:-}
 B=${RB:-build/regress}
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed"}
-targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-w8 x86-avx2-w8"}
+targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-w8 x86-avx2-w8 generic-i8 x86-avx2-i8"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -32,6 +36,7 @@ isa_insn() {
 	case $1 in
 	x86-avx2) echo vfmadd ;;
 	x86-avx2-w8) echo vpmovsxbd ;;  # int8 weights widened in the vector kernel
+	x86-avx2-i8) echo vpmaddwd ;;   # int16 multiply-adds
 	*) echo "" ;;
 	esac
 }
@@ -53,6 +58,9 @@ for m in $models; do
 	case " $targets " in
 	*-w8\ *) goldens "$G/w8" --quantize w8 || { bad "$m: reference --quantize w8 failed"; continue; } ;;
 	esac
+	case " $targets " in
+	*-i8\ *) goldens "$G/i8" --quantize int8 || { bad "$m: reference --quantize int8 failed"; continue; } ;;
+	esac
 	# the memory plan: arena within 5 % of its lower bound, 3x below naive
 	"$LTCC" "models/$m.ltd" --report-json "$B/$m.report.json" >/dev/null
 	num() { sed -n "s/^ *\"$1\": *\([0-9]*\),*$/\1/p" "$B/$m.report.json"; }
@@ -63,7 +71,7 @@ for m in $models; do
 		bad "$m: arena $arena B against lower bound $lower B and naive $naive B"
 	fi
 	for t in $targets; do
-		if [ "${t%-w8}" = x86-avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then
+		if [ "${t%-?8}" = x86-avx2 ] && ! grep -qw avx2 /proc/cpuinfo; then
 			echo "[SKIP] $m/$t: this CPU has no AVX2"; continue
 		fi
 		d=$B/$t/$m
@@ -74,6 +82,9 @@ for m in $models; do
 		# TARGET-w8: int8 weights (--quantize w8), against the reference's w8 goldens
 		gd=$G
 		case $t in *-w8) opts="-t ${t%-w8} --quantize w8"; gd=$G/w8 ;; esac
+		# TARGET-i8: --quantize int8, built with the quantized-row trace
+		trace=
+		case $t in *-i8) opts="-t ${t%-i8} --quantize int8"; trace="-DLTCC_QTRACE=m_qtrace -DQTRACE" ;; esac
 		# generic-nofuse: every switchable fusion pass off, same goldens
 		[ "$t" = generic-nofuse ] && opts="-t generic --no-fold-q-scale --no-fold-softmax --no-fuse-glu --no-fuse-residual-ln --no-fuse-ln-linear --no-zero-copy --no-stream-attention --no-fuse-dyn-taps"
 		# shellcheck disable=SC2086
@@ -83,8 +94,8 @@ for m in $models; do
 		# the flags the generated file says it is built with
 		flags=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$d/m.c")
 		# shellcheck disable=SC2086
-		if ! $CC $flags $GEN_CFLAGS -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
-		   || ! $CC -std=c99 -O2 $GEN_CFLAGS -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
+		if ! $CC $flags $GEN_CFLAGS $trace -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
+		   || ! $CC -std=c99 -O2 $GEN_CFLAGS $trace -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
 		   || ! $CC $GEN_CFLAGS -o "$d/run" "$d/m.o" "$d/driver.o" -lm; then
 			bad "$m/$t: generated C does not build warning-free with: $flags"; continue
 		fi
@@ -104,6 +115,16 @@ for m in $models; do
 		insn=$(isa_insn "$t")
 		if [ -n "$insn" ]; then
 			if objdump -d "$d/m.o" | grep -q "$insn"; then ok "$m/$t: uses $insn"; else bad "$m/$t: no $insn in the object"; fi
+		fi
+		if [ -n "$trace" ]; then
+			rm -rf "$d/trace" "$d/golden"; mkdir -p "$d/trace"
+			QTRACE_DIR=$d/trace "$d/run" "$G/i8/$m"-*.golden >/dev/null
+			if ! "$PY" tools/reference.py --quantize int8 --ties "$d/trace" "models/$m.json" \
+			     "models/$m.safetensors" "$d/golden" >"$d/ties.log"; then
+				bad "$m/$t: reference --ties failed"; continue
+			fi
+			grep "ties:" "$d/ties.log" | sed "s|^ *|[$t] $m: |"
+			gd=$d/golden
 		fi
 		out=$("$d/run" "$gd/$m"-*.golden)
 		n_all=$(ls "$gd/$m"-*.golden | wc -l)

@@ -460,7 +460,12 @@ static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const in
  * to weights: m = max|x|, s = m / 127, q = round(x * (127 / m)) half away
  * from zero, clamped to [-127, 127]; a zero row gives q = 0, s = 0. Stored
  * as int16: the 16-bit multiply-adds of the targets read them as they are.
- * LTCC_QTRACE, if defined, is called with each row (tests use it). */
+ * LTCC_QTRACE, if defined, is called with each row: regress/ uses it to
+ * settle, from what this code did, the roundings that sit on a tie
+ * within float noise of the reference's inputs. */
+#ifdef LTCC_QTRACE
+void LTCC_QTRACE(const int16_t *q, int n, float s);
+#endif
 static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t *restrict q, float *s)
 {
 	int t, i;
