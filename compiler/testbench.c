@@ -125,7 +125,7 @@ bool testbench_write(const IR *ir, const char *prefix, const char *hname, const 
 		   " *   cc -D%s_TRACE testbench.c %s.c -lm\n"
 		   " * Exit status 0 when every output is within %g of its golden value. */\n",
 		LTCC_VERSION, m->name, U, U, P, 1e-4);
-	fprintf(f, "#include <math.h>\n#include <stdio.h>\n#include <stdint.h>\n#include \"%s\"\n\n", hname);
+	fprintf(f, "#include <math.h>\n#include <stdio.h>\n#include <stdint.h>\n#include <string.h>\n#include \"%s\"\n\n", hname);
 	fprintf(f, "#define TOL 1e-4f\n\n");
 	fprintf(f, "/* called by the model after every block when built with -D%s_TRACE */\n", U);
 	fprintf(f, "static int trace_on = 1;\n");
@@ -133,6 +133,14 @@ bool testbench_write(const IR *ir, const char *prefix, const char *hname, const 
 	fprintf(f, "\tdouble s = 0, a = 0;\n\tlong i;\n\tif (!trace_on)\n\t\treturn;\n");
 	fprintf(f, "\tfor (i = 0; i < n; i++) {\n\t\ts += x[i];\n\t\ta += fabs(x[i]);\n\t}\n");
 	fprintf(f, "\tprintf(\"  %%-16s sum %%+.6e  abs %%.6e\\n\", block, s, a);\n}\n\n");
+	if (ir->quant == Q_I8) {
+		fprintf(f, "#ifdef %s_QTRACE\n/* --quantize int8, built with -DLTCC_QTRACE=%s_qtrace -D%s_QTRACE: each input row\n"
+			   " * a matmul quantizes, as \"Q n scale-bits q...\", for tools/reference.py --ties */\n", U, P, U);
+		fprintf(f, "void %s_qtrace(const int16_t *q, int n, float s);\n", P);
+		fprintf(f, "void %s_qtrace(const int16_t *q, int n, float s)\n{\n\tuint32_t bits;\n\tint i;\n", P);
+		fprintf(f, "\tmemcpy(&bits, &s, 4);\n\tprintf(\"Q %%d %%08lx\", n, (unsigned long)bits);\n");
+		fprintf(f, "\tfor (i = 0; i < n; i++)\n\t\tprintf(\" %%d\", q[i]);\n\tprintf(\"\\n\");\n}\n#endif\n\n");
+	}
 	for (int i = 0; i < ngold; i++) {
 		Case *c = &cs[i];
 		put_ints(f, arena_printf("src%d", i), c->src, c->ns);

@@ -14,6 +14,10 @@ targets=${*:-"cortex-m4 cortex-m7 cortex-m55 riscv32"}
 models=${MODELS:-"mixed lm iwslt wmt"}
 # and with --quantize w8, against regress/run.sh's w8 goldens
 models_w8=${MODELS_W8:-"mixed lm"}
+# and with --quantize int8: one run writes the quantized rows, from which
+# the reference settles its near-tie roundings (reference.py --ties, see
+# regress/run.sh), then a run against those goldens decides
+models_i8=${MODELS_I8:-"mixed lm"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -32,7 +36,9 @@ isa() {
 run() {
 	t=$1 m=$2 gd=$3 name=$4; shift 4
 	d=$B/$t/$name
-	rm -rf "$d"; mkdir -p "$d"
+	keep=$(ls -d "$d/golden" "$d/trace" 2>/dev/null)
+	[ -n "$keep" ] || { rm -rf "$d"; }
+	mkdir -p "$d"
 	if ! ls "$gd/$m"-*.golden >/dev/null 2>&1; then
 		bad "$name/$t: no goldens (run regress/run.sh first)"; return 1
 	fi
@@ -53,6 +59,28 @@ run() {
 	fi
 }
 
+# run_i8 T M: model M with --quantize int8 on target T, against goldens
+# the reference wrote from this build's own trace
+run_i8() {
+	t=$1 m=$2 d=$B/$1/$2-i8
+	rm -rf "$d"; mkdir -p "$d/trace"
+	gold=""
+	for g in "$G/i8/$m"-*.golden; do gold="$gold --golden $g"; done
+	# shellcheck disable=SC2086
+	if ! build/ltcc "models/$m.ltd" -t "$t" --no-fit-check --quantize int8 -o "$d/m.c" --prefix m \
+	     --emit-testbench "$d" $gold; then
+		bad "$m-i8/$t: ltcc failed"; return 1
+	fi
+	if ! EXTRA_CFLAGS="-DLTCC_QTRACE=m_qtrace -DM_QTRACE" sh regress/qemu/run-target.sh "$t" "$d" \
+	     "$d/m.c" "$d/testbench.c" 2>&1 | /usr/bin/python3 regress/qemu/qtrace.py "$d/trace" \
+	   || ! /usr/bin/python3 tools/reference.py --quantize int8 --ties "$d/trace" "models/$m.json" \
+	     "models/$m.safetensors" "$d/golden" >"$d/ties.log"; then
+		bad "$m-i8/$t: no trace, or the reference failed on it"; return 1
+	fi
+	grep "ties:" "$d/ties.log" | sed "s|^ *|    [$t/$m-i8] |"
+	run "$t" "$m" "$d/golden" "$m-i8" --quantize int8
+}
+
 for t in $targets; do
 	for m in $models; do
 		run "$t" "$m" "$G" "$m" || continue
@@ -67,6 +95,9 @@ for t in $targets; do
 	done
 	for m in $models_w8; do
 		run "$t" "$m" "$G/w8" "$m-w8" --quantize w8
+	done
+	for m in $models_i8; do
+		run_i8 "$t" "$m"
 	done
 done
 echo "targets: $pass passed, $fail failed"
