@@ -32,6 +32,8 @@ check tiny-mcu-no-fit-check 0 "$LTCC" models/mixed.ltd --target-file "$dir/tiny-
 check wmt-on-cortex-m4 1 "$LTCC" models/wmt.ltd -t cortex-m4 -o "$tmp/m.c"
 # the same model in int8 weights (--quantize w8): 3.1 MB, it fits
 check wmt-w8-on-cortex-m4 0 "$LTCC" models/wmt.ltd -t cortex-m4 --quantize w8 -o "$tmp/m.c"
+# and in int8 (--quantize int8): the same flash, RAM plus the int8 input rows
+check wmt-int8-on-cortex-m4 0 "$LTCC" models/wmt.ltd -t cortex-m4 --quantize int8 -o "$tmp/m.c"
 check unknown-target 2 "$LTCC" models/mixed.ltd -t z80 -o "$tmp/m.c"
 check list-targets 0 "$LTCC" --list-targets
 for t in generic x86-avx2 cortex-m4 cortex-m7 cortex-m55 riscv32; do

@@ -1,6 +1,6 @@
 /* test_kernels.c — the kernel table (KERNEL_TABLE, kernels.c) against the
  * templates it describes, the calls and multiply-adds it gives, and the
- * int8-weight rule (quant.c) that picks the _w8 kernels. */
+ * int8 rule (quant.c) that picks the _w8 and _i8 kernels. */
 #include <ctype.h>
 #include <string.h>
 #include "unit.h"
@@ -184,6 +184,35 @@ static void test_w8_quantizes_matmul_weights_only(void)
 	CU_ASSERT_STRING_EQUAL(k[0].a[7].c, "w_fc1_b");
 }
 
+/* --quantize int8: the same weights, the _i8 kernels with the scratch qx
+ * last, sized for QX_ROWS rows of the widest matmul input; an embedding
+ * stays a lookup (its _w8 kernel, no qx) and does not size qx. */
+static void test_int8_calls_take_qx_sized_by_the_widest_input(void)
+{
+	Tensor *W = tensor(T_WEIGHT, "w_fc2", 2, 5), *E = tensor(T_WEIGHT, "w_emb", 9, 8);
+	static float wd[10] = { 1, 2, 3, 4, 5, -1, -2, -3, -4, -5 }, ed[72];
+	W->data = wd, E->data = ed;
+	Op lin = { .kind = OP_LINEAR, .rows = RW_N, .scale = 1.0f }, emb = { .kind = OP_EMBED, .rows = RW_N };
+	lin.in[0] = tensor(T_ACT, "h", 4, 5), lin.in[1] = W, lin.out = tensor(T_ACT, "y", 4, 2);
+	emb.in[0] = E, emb.out = tensor(T_ACT, "x", 4, 8);
+	Op *ops[] = { &emb, &lin };
+	Tensor *ts[] = { W, E };
+	IR ir = { .encode = { .ops = ops, .nops = 2 }, .tensors = ts, .ntensors = 2 };
+	quant_weights(&ir, Q_I8);
+	CU_ASSERT_TRUE(W->act8 && W->q);
+	CU_ASSERT_EQUAL(ir.qx_bytes, (size_t)QX_ROWS * 5 * 2);
+	KCall k[KERN_MAX_CALLS];
+	CU_ASSERT_EQUAL_FATAL(kern_calls(&lin, 30, k), 1);
+	CU_ASSERT_EQUAL(k[0].k, K_linear_i8);
+	CU_ASSERT_EQUAL_FATAL(k[0].nargs, 14);
+	CU_ASSERT_STRING_EQUAL(k[0].a[5].c, "w_fc2");
+	CU_ASSERT_STRING_EQUAL(k[0].a[6].c, "w_fc2_s");
+	CU_ASSERT_STRING_EQUAL(k[0].a[13].c, "qx");
+	CU_ASSERT_DOUBLE_EQUAL(kern_macs(&k[0]), 30.0 * 5 * 2, 0);
+	CU_ASSERT_EQUAL_FATAL(kern_calls(&emb, 30, k), 1);
+	CU_ASSERT_EQUAL(k[0].k, K_embed_w8);
+}
+
 void register_kernels_suite(void)
 {
 	CU_pSuite s = CU_add_suite("kernels", NULL, NULL);
@@ -197,4 +226,5 @@ void register_kernels_suite(void)
 	ADD_TEST(s, test_w8_rounds_half_away_and_scales_by_row_max);
 	ADD_TEST(s, test_w8_zero_row_has_scale_zero);
 	ADD_TEST(s, test_w8_quantizes_matmul_weights_only);
+	ADD_TEST(s, test_int8_calls_take_qx_sized_by_the_widest_input);
 }
