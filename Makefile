@@ -106,7 +106,7 @@ check-asan: asan
 	LTCC=$(SB)/ltcc sh tests/robust/run.sh
 	# (the test driver's own buffers are left to exit: no leak check there)
 	ASAN_OPTIONS=detect_leaks=0 LTCC=$(SB)/ltcc RB=$(SB)/regress CC=$(SAN_CC) GEN_CFLAGS="$(SAN_FLAGS)" \
-		TARGETS="generic generic-nofuse generic-w8" sh regress/run.sh
+		TARGETS="generic generic-nofuse generic-w8 generic-i8" sh regress/run.sh
 
 # ---- fuzzing: libFuzzer harnesses in fuzz/ (fuzz/README.md), built in $(FB)
 # with the compiler's objects instrumented (-fsanitize=fuzzer-no-link) ----
