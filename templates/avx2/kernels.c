@@ -204,14 +204,16 @@ static __m128i k_hsum4i(__m256i a, __m256i b, __m256i c, __m256i d)
  * four outputs; a decoder step one row by four), 16 channels a step, the
  * weights widened to int16 (VPMOVSXBW) and multiplied with the int16
  * activations by VPMADDWD (pairs of products summed into int32 lanes: at
- * most 2 * 127 * 127, so no saturation and the sums are exact). A last
- * block of fewer than four outputs repeats the last weight row and keeps
- * only its own sums. */
+ * most 2 * 127 * 127, so no saturation and the sums are exact). A block
+ * short of outputs repeats its last weight row. Sums are kept for 48
+ * outputs, then the epilogue runs over them: one call of k_out (in an int8
+ * model its only caller, so the compiler inlines it). */
 static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 			const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
 			float *restrict y, int ys, float scale, int act, int acc, int16_t *restrict qx)
 {
-	int t0, t, o, i, j, k, r, m;
+	int t0, t, o, oc, i, j, k, r, mc;
+	int32_t S[2][48];
 	float sx[4];
 	for (t0 = 0; t0 < n; t0 += 4) {
 		r = n - t0 < 4 ? n - t0 : 4;
@@ -219,76 +221,75 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 		for (t = 0; t < r; t += 2) {
 			int two = r - t >= 2 ? 2 : 1;
 			const int16_t *q0 = qx + (long)t * in, *q1 = q0 + (two - 1) * in;
-			float *y0 = y + (long)(t0 + t) * ys, *y1 = y0 + ys;
-			for (o = 0; o < out; o += 4) {
-				const int8_t *w[4];
-				__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
-				__m256i c0 = a0, c1 = a0, c2 = a0, c3 = a0;
-				int32_t s[4], u[4];
-				m = out - o < 4 ? out - o : 4;
-				for (j = 0; j < 4; j++)
-					w[j] = Wq + (long)(j < m ? o + j : out - 1) * in;
-				if (two == 2)
-					for (i = 0; i + 16 <= in; i += 16) {
-						__m256i p = _mm256_loadu_si256((const __m256i *)(q0 + i));
-						__m256i v = _mm256_loadu_si256((const __m256i *)(q1 + i)), wv;
-						wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[0] + i)));
-						a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(p, wv));
-						c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(v, wv));
-						wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[1] + i)));
-						a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(p, wv));
-						c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(v, wv));
-						wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[2] + i)));
-						a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(p, wv));
-						c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(v, wv));
-						wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[3] + i)));
-						a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(p, wv));
-						c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(v, wv));
-					}
-				else
-					for (i = 0; i + 16 <= in; i += 16) {
-						__m256i p = _mm256_loadu_si256((const __m256i *)(q0 + i));
-						a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(p,
-							_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[0] + i)))));
-						a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(p,
-							_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[1] + i)))));
-						a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(p,
-							_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[2] + i)))));
-						a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(p,
-							_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[3] + i)))));
-					}
-				if (i + 8 <= in) {  /* 8 channels more, on the lower halves */
-					__m128i p = _mm_loadu_si128((const __m128i *)(q0 + i));
-					__m128i v = _mm_loadu_si128((const __m128i *)(q1 + i));
-					__m128i z = _mm_setzero_si128(), e[4];
+			for (oc = 0; oc < out; oc += 48) {
+				mc = out - oc < 48 ? out - oc : 48;
+				for (o = 0; o < mc; o += 4) {
+					const int8_t *w[4];
+					__m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+					__m256i c0 = a0, c1 = a0, c2 = a0, c3 = a0;
 					for (j = 0; j < 4; j++)
-						e[j] = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(w[j] + i)));
-					a0 = _mm256_add_epi32(a0, _mm256_set_m128i(z, _mm_madd_epi16(p, e[0])));
-					a1 = _mm256_add_epi32(a1, _mm256_set_m128i(z, _mm_madd_epi16(p, e[1])));
-					a2 = _mm256_add_epi32(a2, _mm256_set_m128i(z, _mm_madd_epi16(p, e[2])));
-					a3 = _mm256_add_epi32(a3, _mm256_set_m128i(z, _mm_madd_epi16(p, e[3])));
-					c0 = _mm256_add_epi32(c0, _mm256_set_m128i(z, _mm_madd_epi16(v, e[0])));
-					c1 = _mm256_add_epi32(c1, _mm256_set_m128i(z, _mm_madd_epi16(v, e[1])));
-					c2 = _mm256_add_epi32(c2, _mm256_set_m128i(z, _mm_madd_epi16(v, e[2])));
-					c3 = _mm256_add_epi32(c3, _mm256_set_m128i(z, _mm_madd_epi16(v, e[3])));
-					i += 8;
-				}
-				_mm_storeu_si128((__m128i *)s, k_hsum4i(a0, a1, a2, a3));
-				_mm_storeu_si128((__m128i *)u, k_hsum4i(c0, c1, c2, c3));
-				for (j = 0; j < 4; j++) {  /* the last 0..7, summed in registers */
-					int32_t e = 0, f = 0;
-					for (k = i; k < in; k++) {
-						e += (int32_t)q0[k] * w[j][k];
-						f += (int32_t)q1[k] * w[j][k];
-					}
-					s[j] += e;
-					u[j] += f;
-				}
-				for (j = 0; j < m; j++) {
-					k_out((float)s[j] * sx[t] * Ws[o + j], b, o + j, scale, act, acc, y0);
+						w[j] = Wq + (long)(oc + (o + j < mc ? o + j : mc - 1)) * in;
 					if (two == 2)
-						k_out((float)u[j] * sx[t + 1] * Ws[o + j], b, o + j, scale, act, acc, y1);
+						for (i = 0; i + 16 <= in; i += 16) {
+							__m256i p = _mm256_loadu_si256((const __m256i *)(q0 + i));
+							__m256i v = _mm256_loadu_si256((const __m256i *)(q1 + i)), wv;
+							wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[0] + i)));
+							a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(p, wv));
+							c0 = _mm256_add_epi32(c0, _mm256_madd_epi16(v, wv));
+							wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[1] + i)));
+							a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(p, wv));
+							c1 = _mm256_add_epi32(c1, _mm256_madd_epi16(v, wv));
+							wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[2] + i)));
+							a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(p, wv));
+							c2 = _mm256_add_epi32(c2, _mm256_madd_epi16(v, wv));
+							wv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[3] + i)));
+							a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(p, wv));
+							c3 = _mm256_add_epi32(c3, _mm256_madd_epi16(v, wv));
+						}
+					else
+						for (i = 0; i + 16 <= in; i += 16) {
+							__m256i p = _mm256_loadu_si256((const __m256i *)(q0 + i));
+							a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(p,
+								_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[0] + i)))));
+							a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(p,
+								_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[1] + i)))));
+							a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(p,
+								_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[2] + i)))));
+							a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(p,
+								_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(w[3] + i)))));
+						}
+					if (i + 8 <= in) {  /* 8 channels more, on the lower halves */
+						__m128i p = _mm_loadu_si128((const __m128i *)(q0 + i));
+						__m128i v = _mm_loadu_si128((const __m128i *)(q1 + i));
+						__m128i z = _mm_setzero_si128(), e[4];
+						for (j = 0; j < 4; j++)
+							e[j] = _mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)(w[j] + i)));
+						a0 = _mm256_add_epi32(a0, _mm256_set_m128i(z, _mm_madd_epi16(p, e[0])));
+						a1 = _mm256_add_epi32(a1, _mm256_set_m128i(z, _mm_madd_epi16(p, e[1])));
+						a2 = _mm256_add_epi32(a2, _mm256_set_m128i(z, _mm_madd_epi16(p, e[2])));
+						a3 = _mm256_add_epi32(a3, _mm256_set_m128i(z, _mm_madd_epi16(p, e[3])));
+						c0 = _mm256_add_epi32(c0, _mm256_set_m128i(z, _mm_madd_epi16(v, e[0])));
+						c1 = _mm256_add_epi32(c1, _mm256_set_m128i(z, _mm_madd_epi16(v, e[1])));
+						c2 = _mm256_add_epi32(c2, _mm256_set_m128i(z, _mm_madd_epi16(v, e[2])));
+						c3 = _mm256_add_epi32(c3, _mm256_set_m128i(z, _mm_madd_epi16(v, e[3])));
+						i += 8;
+					}
+					_mm_storeu_si128((__m128i *)(S[0] + o), k_hsum4i(a0, a1, a2, a3));
+					_mm_storeu_si128((__m128i *)(S[1] + o), k_hsum4i(c0, c1, c2, c3));
+					for (j = 0; i < in && j < 4; j++) {  /* the last 1..7, summed in registers */
+						int32_t e = 0, f = 0;
+						for (k = i; k < in; k++) {
+							e += (int32_t)q0[k] * w[j][k];
+							f += (int32_t)q1[k] * w[j][k];
+						}
+						S[0][o + j] += e;
+						S[1][o + j] += f;
+					}
 				}
+				for (i = 0; i < two; i++)
+					for (o = 0; o < mc; o++)
+						k_out((float)S[i][o] * sx[t + i] * Ws[oc + o], b, oc + o, scale, act, acc,
+						      y + (long)(t0 + t + i) * ys);
 			}
 		}
 	}
