@@ -476,9 +476,21 @@ static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t
 		for (i = 0; i < in; i++)
 			m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
 		inv = m > 0.0f ? 127.0f / m : 0.0f;
+		/* |v| <= 127 (1 + 2^-24)^2 < 127.5: no clamp needed; a NaN or Inf
+		 * in x (a model that overflowed) gives 0 rather than UB */
 		for (i = 0; i < in; i++) {
-			float v = roundf(xr[i] * inv);
-			qr[i] = (int16_t)(v > 127.0f ? 127 : v < -127.0f ? -127 : v);
+			float v = xr[i] * inv;
+			int k;
+			if (!(fabsf(v) < 128.0f))
+				v = 0.0f;
+#if defined(__ARM_FEATURE_DIRECTED_ROUNDING) || (defined(__ARM_ARCH) && __ARM_ARCH >= 8 && defined(__ARM_FP))
+			k = (int)roundf(v);  /* one VRINTA (Armv8 FPU, Cortex-M55 too) */
+#else
+			/* roundf is a libm call here: k = trunc(v), and v - k is exact */
+			k = (int)v;
+			k += (v - (float)k >= 0.5f) - (v - (float)k <= -0.5f);
+#endif
+			qr[i] = (int16_t)k;
 		}
 		s[t] = m / 127.0f;
 #ifdef LTCC_QTRACE
