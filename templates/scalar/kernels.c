@@ -1,6 +1,9 @@
 /* ---- kernels for in-order scalar cores with a single-precision FPU and
  * fused multiply-add: Cortex-M4/M7 (VFMA.F32), RV32F (fmadd.s)
  * (ltcc templates/scalar/kernels.c, layered over templates/generic) ---- */
+#if defined(__ARM_FEATURE_DSP)
+#include <arm_acle.h>  /* __sxtb16, __smlad: the int8 kernel (k_linear_i8) */
+#endif
 
 /*@ k_linear_row k_out */
 /* outputs [o, out) of one row (a decoder step's matmuls): eight at a
@@ -178,6 +181,333 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
 			for (i = 0; i < in; i++)
 				sum = fmaf(xr[i], (float)wr[i], sum);
 			k_out(sum * Ws[o], b, o, scale, act, acc, yr);
+		}
+	}
+}
+
+/*@ k_i8_dsp */
+#if defined(__ARM_FEATURE_DSP)
+/* What the int8 kernels need besides ACLE's __sxtb16 and __smlad. GCC 12's
+ * arm_acle.h has no __ror, GCC does not fold a rotate into SXTB16, and it
+ * splits these loads into single LDRs, so two instructions are written out:
+ * k_i8_odd(w) is bytes 1 and 3 of w as two int16 (SXTB16 with ROR #8), and
+ * K_I8_LDM4(p) loads four words at p into p0..p3 and steps p by 16 bytes in
+ * one LDM. LDM takes its registers in ascending order, so p0..p3 are pinned
+ * (K_I8_REGS4) to r8-r11, which no argument or frame pointer uses. */
+static inline int32_t k_i8_odd(int32_t w)
+{
+	int32_t r;
+	__asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(w));
+	return r;
+}
+#define K_I8_REGS4 register int32_t p0 __asm__("r8"), p1 __asm__("r9"), \
+	p2 __asm__("r10"), p3 __asm__("r11")
+#define K_I8_LDM4(p) __asm__ volatile("ldmia %4!, {%0, %1, %2, %3}" \
+	: "=r"(p0), "=r"(p1), "=r"(p2), "=r"(p3), "+r"(p) : : "memory")
+/* one weight word: its four int8 as (w0, w2) and (w1, w3) int16 pairs */
+#define K_I8_W(w, e, o) do { int32_t k_w_; memcpy(&k_w_, w, 4); w += 4; \
+	e = __sxtb16(k_w_); o = k_i8_odd(k_w_); } while (0)
+#endif
+
+/*@ k_i8_relayout */
+#if defined(__ARM_FEATURE_DSP)
+/* Lays out r quantized rows (g groups of four int16 each, rows 4g apart
+ * from q) for the kernels below: group j of row t moves to slot j*r + t,
+ * so one pointer and one LDM reach the same group of several rows, and
+ * each group x0,x1,x2,x3 becomes the words (x0,x2) (x1,x3), which SMLAD
+ * pairs with the (w0,w2) (w1,w3) that SXTB16 makes of a weight word. The
+ * transpose is done in place, by following the cycles of c -> c*r mod
+ * (r*g - 1); a group already moved is marked by bit 8 of its first value
+ * (|q| <= 127 leaves bits 7..15 equal), which the last pass clears. */
+static void k_i8_relayout(int r, int g, int16_t *q)
+{
+	unsigned n = (unsigned)(r * g), s, c;
+	uint32_t v[2], u[2];
+	for (s = 1; s + 1 < n && r > 1; s++) {
+		memcpy(v, q + 4 * s, 8);
+		if (((v[0] >> 7) ^ (v[0] >> 8)) & 1)
+			continue;
+		c = s;
+		do {
+			c = c * (unsigned)r % (n - 1);
+			memcpy(u, q + 4 * c, 8);
+			v[0] ^= 0x100;
+			memcpy(q + 4 * c, v, 8);
+			v[0] = u[0];
+			v[1] = u[1];
+		} while (c != s);
+	}
+	for (s = 0; s < n; s++) {
+		memcpy(v, q + 4 * s, 8);
+		c = (uint32_t)__sxtb16((int32_t)v[0]);  /* x0, x1, unmarked */
+		u[0] = (c & 0xffffu) | (v[1] << 16);
+		u[1] = (c >> 16) | (v[1] & 0xffff0000u);
+		memcpy(q + 4 * s, u, 8);
+	}
+}
+#endif
+
+/*@ k_i8_dot4 k_i8_dsp */
+#if defined(__ARM_FEATURE_DSP)
+/* s[0..4) = four relaid rows (x) . one int8 weight row (w), g groups of 4.
+ * A weight word (LDR, two SXTB16) feeds eight SMLADs, and two rows' groups
+ * come in one LDM: 13 instructions per 16 MACs, four groups a loop */
+#define K_I8_STEP4 do { K_I8_W(w, e, o); \
+	K_I8_LDM4(x); \
+	a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0); \
+	a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1); \
+	K_I8_LDM4(x); \
+	a2 = __smlad(e, p0, a2); a2 = __smlad(o, p1, a2); \
+	a3 = __smlad(e, p2, a3); a3 = __smlad(o, p3, a3); } while (0)
+static void k_i8_dot4(int g, const int16_t *x, const int8_t *w, int32_t *s)
+{
+	int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, e, o;
+	const int8_t *end = w + 4 * g, *end4 = w + 16 * (g / 4);
+	K_I8_REGS4;
+	while (w != end4) {
+		K_I8_STEP4;
+		K_I8_STEP4;
+		K_I8_STEP4;
+		K_I8_STEP4;
+	}
+	while (w != end)
+		K_I8_STEP4;
+	s[0] = a0;
+	s[1] = a1;
+	s[2] = a2;
+	s[3] = a3;
+}
+#endif
+
+/*@ k_i8_dot2 k_i8_dsp */
+#if defined(__ARM_FEATURE_DSP)
+/* k_i8_dot4 for two rows: one LDM a group */
+static void k_i8_dot2(int g, const int16_t *x, const int8_t *w, int32_t *s)
+{
+	int32_t a0 = 0, a1 = 0, e, o;
+	const int8_t *end = w + 4 * (g & ~1);
+	K_I8_REGS4;
+	while (w != end) {
+		K_I8_W(w, e, o);
+		K_I8_LDM4(x);
+		a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0);
+		a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1);
+		K_I8_W(w, e, o);
+		K_I8_LDM4(x);
+		a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0);
+		a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1);
+	}
+	if (g & 1) {
+		K_I8_W(w, e, o);
+		K_I8_LDM4(x);
+		a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0);
+		a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1);
+	}
+	s[0] = a0;
+	s[1] = a1;
+}
+#endif
+
+/*@ k_i8_dot22 k_i8_dsp */
+#if defined(__ARM_FEATURE_DSP)
+/* k_i8_dot2 for two weight rows (w, w + in): s[0..2) row w, s[2..4) row
+ * w + in. Each LDM feeds eight SMLADs: 35 instructions per 32 MACs, against
+ * 19 per 16 one row at a time */
+#define K_I8_STEP22 do { K_I8_LDM4(x); \
+	K_I8_W(w, e, o); \
+	a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0); \
+	a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1); \
+	K_I8_W(v, e, o); \
+	c0 = __smlad(e, p0, c0); c0 = __smlad(o, p1, c0); \
+	c1 = __smlad(e, p2, c1); c1 = __smlad(o, p3, c1); } while (0)
+static void k_i8_dot22(int g, const int16_t *x, const int8_t *w, int in, int32_t *s)
+{
+	int32_t a0 = 0, a1 = 0, c0 = 0, c1 = 0, e, o;
+	const int8_t *v = w + in, *end = w + 4 * g, *end2 = w + 8 * (g / 2);
+	K_I8_REGS4;
+	while (w != end2) {
+		K_I8_STEP22;
+		K_I8_STEP22;
+	}
+	if (w != end)
+		K_I8_STEP22;
+	s[0] = a0;
+	s[1] = a1;
+	s[2] = c0;
+	s[3] = c1;
+}
+#endif
+
+/*@ k_i8_dot1 k_i8_dsp */
+#if defined(__ARM_FEATURE_DSP)
+/* k_i8_dot4 for one row: one LDM two groups */
+static void k_i8_dot1(int g, const int16_t *x, const int8_t *w, int32_t *s)
+{
+	int32_t a0 = 0, a1 = 0, e, o;
+	const int8_t *end = w + 4 * (g & ~1);
+	K_I8_REGS4;
+	while (w != end) {
+		K_I8_LDM4(x);
+		K_I8_W(w, e, o);
+		a0 = __smlad(e, p0, a0); a1 = __smlad(o, p1, a1);
+		K_I8_W(w, e, o);
+		a0 = __smlad(e, p2, a0); a1 = __smlad(o, p3, a1);
+	}
+	if (g & 1) {
+		int32_t v[2];
+		memcpy(v, x, 8);
+		K_I8_W(w, e, o);
+		a0 = __smlad(e, v[0], a0); a1 = __smlad(o, v[1], a1);
+	}
+	s[0] = a0 + a1;
+}
+#endif
+
+/*@ k_i8_dot42 */
+/* without the DSP extension (RV32): s[t][c] = row t of q (4 rows, in apart)
+ * . weight row c of w (2 rows, in apart), in plain C: each int8 weight
+ * loaded feeds four multiply-adds, each int16 input two; two i a loop, 52
+ * instructions per 16 MACs on RV32IM (four i make GCC spill). A function
+ * of its own, kept so (noinline), for the registers. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void k_i8_dot42(int in, const int16_t *q, const int8_t *w, int32_t (*s)[4])
+{
+	const int16_t *q0 = q, *q1 = q0 + in, *q2 = q1 + in, *q3 = q2 + in;
+	const int8_t *w0 = w, *w1 = w + in;
+	int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
+	int i;
+#define K_I8_MAC8(k) do { int32_t u = w0[i + k], v = w1[i + k], a = q0[i + k]; \
+	int32_t c = q1[i + k], d = q2[i + k], e = q3[i + k]; \
+	s00 += a * u; s01 += a * v; s10 += c * u; s11 += c * v; \
+	s20 += d * u; s21 += d * v; s30 += e * u; s31 += e * v; } while (0)
+	for (i = 0; i + 2 <= in; i += 2) {
+		K_I8_MAC8(0);
+		K_I8_MAC8(1);
+	}
+	if (i < in)
+		K_I8_MAC8(0);
+#undef K_I8_MAC8
+	s[0][0] = s00; s[0][1] = s01;
+	s[1][0] = s10; s[1][1] = s11;
+	s[2][0] = s20; s[2][1] = s21;
+	s[3][0] = s30; s[3][1] = s31;
+}
+
+/*@ k_i8_dot14 */
+/* k_i8_dot42 for one row q by four weight rows (w, in apart): rows left
+ * over from blocks of four, and calls of one or two rows */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static void k_i8_dot14(int in, const int16_t *q, const int8_t *w, int32_t *s)
+{
+	const int8_t *w0 = w, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+	int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	int i;
+#define K_I8_MAC4(k) do { int32_t a = q[i + k]; \
+	s0 += a * w0[i + k]; s1 += a * w1[i + k]; s2 += a * w2[i + k]; s3 += a * w3[i + k]; } while (0)
+	for (i = 0; i + 2 <= in; i += 2) {
+		K_I8_MAC4(0);
+		K_I8_MAC4(1);
+	}
+	if (i < in)
+		K_I8_MAC4(0);
+#undef K_I8_MAC4
+	s[0] = s0;
+	s[1] = s1;
+	s[2] = s2;
+	s[3] = s3;
+}
+
+/*@ k_linear_i8 k_out k_quant_rows k_i8_relayout k_i8_dot4 k_i8_dot22 k_i8_dot2 k_i8_dot1 k_i8_dot42 k_i8_dot14 */
+/* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y, x quantized QX_ROWS = 4
+ * rows at a time into qx; exact int32 sums, so the generic epilogue gives
+ * the same floats. With the DSP extension (Cortex-M4/M7) rows go in blocks
+ * of 4, then 2, then 1, relaid (k_i8_relayout) so each unpacked weight word
+ * feeds every row of the block (k_i8_dot4: 13 instructions per 16 MACs);
+ * the in % 4 last values of each row are kept aside and added one by one.
+ * Without it (RV32), four rows by two outputs in plain C: each int8 weight
+ * loaded feeds four multiply-adds and each int16 input two. Both ways end
+ * in k_out, inlined (flatten): a call to it costs as much again. */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+__attribute__((flatten))
+#endif
+static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
+			const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc, int16_t *restrict qx)
+{
+	int t, o, i, r, j, c, w, dsp = 0;
+	int32_t s[4][4];
+	float sx[4];
+#if defined(__ARM_FEATURE_DSP)
+	int g = in / 4, m = in - 4 * g;
+	int16_t tl[4][3];
+	dsp = ((uintptr_t)qx & 3) == 0;  /* LDM wants words */
+#endif
+	for (t = 0; t < n; t += r) {
+		r = n - t >= 4 ? 4 : !dsp ? n - t : n - t >= 2 ? 2 : 1;
+		k_quant_rows(r, in, x + (long)t * xs, xs, qx, sx);
+#if defined(__ARM_FEATURE_DSP)
+		if (dsp) {
+			if (m)  /* the last m of each row aside, rows to 4g apart */
+				for (j = 0; j < r; j++) {
+					for (i = 0; i < m; i++)
+						tl[j][i] = qx[(long)j * in + 4 * g + i];
+					memmove(qx + (long)j * 4 * g, qx + (long)j * in, (size_t)g * 8);
+				}
+			k_i8_relayout(r, g, qx);
+		}
+#endif
+		for (o = 0; o < out; o += w) {
+			const int8_t *w0 = Wq + (long)o * in;
+			w = dsp || o + 2 > out ? 1 : r == 4 ? 2 : o + 4 <= out ? 4 : 1;
+#if defined(__ARM_FEATURE_DSP)
+			if (dsp) {
+				int32_t d[4];
+				if (r == 4)
+					k_i8_dot4(g, qx, w0, d);
+				else if (r == 2 && o + 2 <= out)
+					k_i8_dot22(g, qx, w0, in, d), w = 2;
+				else if (r == 2)
+					k_i8_dot2(g, qx, w0, d);
+				else
+					k_i8_dot1(g, qx, w0, d);
+				for (c = 0; c < w && m; c++)  /* d[c * r + j]: row j, output o + c */
+					for (j = 0; j < r; j++)
+						for (i = 0; i < m; i++)
+							d[c * r + j] += (int32_t)tl[j][i] * w0[(long)c * in + 4 * g + i];
+				if (r == 4) {
+					float f = Ws[o];
+					k_out((float)d[0] * sx[0] * f, b, o, scale, act, acc, y + (long)t * ys);
+					k_out((float)d[1] * sx[1] * f, b, o, scale, act, acc, y + (long)(t + 1) * ys);
+					k_out((float)d[2] * sx[2] * f, b, o, scale, act, acc, y + (long)(t + 2) * ys);
+					k_out((float)d[3] * sx[3] * f, b, o, scale, act, acc, y + (long)(t + 3) * ys);
+					continue;
+				}
+				for (j = 0; j < r; j++)
+					for (c = 0; c < w; c++)
+						s[j][c] = d[c * r + j];
+			} else
+#endif
+			if (w == 2)
+				k_i8_dot42(in, qx, w0, s);
+			else if (w == 4)
+				for (j = 0; j < r; j++)
+					k_i8_dot14(in, qx + (long)j * in, w0, s[j]);
+			else
+				for (j = 0; j < r; j++) {
+					const int16_t *qr = qx + (long)j * in;
+					int32_t a = 0;
+					for (i = 0; i < in; i++)
+						a += (int32_t)qr[i] * w0[i];
+					s[j][0] = a;
+				}
+			for (j = 0; j < r; j++)
+				for (c = 0; c < w; c++)
+					k_out((float)s[j][c] * sx[j] * Ws[o + c], b, o + c, scale, act, acc,
+					      y + (long)(t + j) * ys);
 		}
 	}
 }
