@@ -217,32 +217,32 @@ static inline int32_t k_i8_odd(int32_t w)
  * each group x0,x1,x2,x3 becomes the words (x0,x2) (x1,x3), which SMLAD
  * pairs with the (w0,w2) (w1,w3) that SXTB16 makes of a weight word. The
  * transpose is done in place, by following the cycles of c -> c*r mod
- * (r*g - 1); a group already moved is marked by bit 8 of its first value
- * (|q| <= 127 leaves bits 7..15 equal), which the last pass clears. */
+ * (r*g - 1) (the last slot stays) from their least slot, which the scan
+ * meets first; a group moved ahead of the scan is marked by bit 8 of its
+ * first value (|q| <= 127 leaves bits 7..15 equal), cleared when the scan
+ * gets there. */
 static void k_i8_relayout(int r, int g, int16_t *q)
 {
-	unsigned n = (unsigned)(r * g), s, c;
-	uint32_t v[2], u[2];
-	for (s = 1; s + 1 < n && r > 1; s++) {
+	unsigned n = (unsigned)(r * g), m1 = n - 1, s, c;
+	uint32_t v[2], u[2], p[2];
+	for (s = 0; s < n; s++) {
 		memcpy(v, q + 4 * s, 8);
-		if (((v[0] >> 7) ^ (v[0] >> 8)) & 1)
+		if (((v[0] >> 7) ^ (v[0] >> 8)) & 1) {  /* in place already */
+			v[0] = (uint32_t)__sxtb16((int32_t)v[0]);
+			memcpy(q + 4 * s, v, 4);
 			continue;
+		}
 		c = s;
 		do {
-			c = c * (unsigned)r % (n - 1);
+			c = c == m1 ? c : c * (unsigned)r % m1;
 			memcpy(u, q + 4 * c, 8);
-			v[0] ^= 0x100;
-			memcpy(q + 4 * c, v, 8);
+			p[0] = (v[0] & 0xffffu) | (v[1] << 16);
+			p[1] = (v[0] >> 16) | (v[1] & 0xffff0000u);
+			p[0] ^= c != s ? 0x100u : 0;
+			memcpy(q + 4 * c, p, 8);
 			v[0] = u[0];
 			v[1] = u[1];
 		} while (c != s);
-	}
-	for (s = 0; s < n; s++) {
-		memcpy(v, q + 4 * s, 8);
-		c = (uint32_t)__sxtb16((int32_t)v[0]);  /* x0, x1, unmarked */
-		u[0] = (c & 0xffffu) | (v[1] << 16);
-		u[1] = (c >> 16) | (v[1] & 0xffff0000u);
-		memcpy(q + 4 * s, u, 8);
 	}
 }
 #endif
@@ -269,10 +269,16 @@ __attribute__((noinline))
 static void k_i8_dot4(int g, const int16_t *x, const int8_t *w, int32_t *s)
 {
 	int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0, e, o, u, v;
-	const int8_t *end = w + 4 * g, *end4 = w + 16 * (g / 4);
+	const int8_t *end = w + 4 * g, *end4 = w + 16 * (g / 4), *end8 = w + 32 * (g / 8);
 	K_I8_REGS4;
-	if (((uintptr_t)w & 3) == 0)
-		while (w != end4) {
+	if (((uintptr_t)w & 3) == 0) {
+		while (w != end8) {
+			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_STEP4W(u);
+			K_I8_STEP4W(v);
+			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_STEP4W(u);
+			K_I8_STEP4W(v);
 			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
 			K_I8_STEP4W(u);
 			K_I8_STEP4W(v);
@@ -280,6 +286,12 @@ static void k_i8_dot4(int g, const int16_t *x, const int8_t *w, int32_t *s)
 			K_I8_STEP4W(u);
 			K_I8_STEP4W(v);
 		}
+		while (w != end4) {
+			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_STEP4W(u);
+			K_I8_STEP4W(v);
+		}
+	}
 	while (w != end4) {
 		K_I8_STEP4;
 		K_I8_STEP4;
