@@ -190,6 +190,84 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
 	}
 }
 
+/*@ k_quant_rows */
+/* r rows of x to q, int16, and their scales s: templates/generic's
+ * k_quant_rows, the same q and s bit for bit (its comment has the rule),
+ * 16 floats a step. The AVX ops are the scalar SSE ones lane by lane
+ * (same MXCSR), so: m by VMAXPS(|x|, m), which is |x| > m ? |x| : m, the
+ * generic's test, NaN lanes leaving m; v = x * inv by VMULPS; the guard
+ * !(|v| < 128) zeroes v; then the generic's rounding, as there: k = trunc(v)
+ * (VCVTTPS2DQ), f = v - k (exact: the fraction of a float below 2^23),
+ * k += (f >= 0.5) - (f <= -0.5), the compare masks being -1 for true;
+ * VPACKSSDW narrows (no value is out of int16) and VPERMQ puts the halves
+ * back in order. The last 1..7 channels in the generic's scalar code. */
+#ifdef LTCC_QTRACE
+void LTCC_QTRACE(const int16_t *q, int n, float s);
+#endif
+static __m256i k_qround8(__m256 v)
+{
+	const __m256 sgn = _mm256_set1_ps(-0.0f);
+	__m256i k;
+	__m256 f;
+	v = _mm256_and_ps(v, _mm256_cmp_ps(_mm256_andnot_ps(sgn, v), _mm256_set1_ps(128.0f), _CMP_LT_OQ));
+	k = _mm256_cvttps_epi32(v);
+	f = _mm256_sub_ps(v, _mm256_cvtepi32_ps(k));
+	k = _mm256_sub_epi32(k, _mm256_castps_si256(_mm256_cmp_ps(f, _mm256_set1_ps(0.5f), _CMP_GE_OQ)));
+	return _mm256_add_epi32(k, _mm256_castps_si256(_mm256_cmp_ps(f, _mm256_set1_ps(-0.5f), _CMP_LE_OQ)));
+}
+static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t *restrict q, float *s)
+{
+	const __m256 sgn = _mm256_set1_ps(-0.0f);
+	int t, i;
+	for (t = 0; t < r; t++) {
+		const float *xr = x + (long)t * xs;
+		int16_t *qr = q + (long)t * in;
+		__m256 m0 = _mm256_setzero_ps(), m1 = m0, iv;
+		__m128 h;
+		float m, inv;
+		for (i = 0; i + 16 <= in; i += 16) {
+			m0 = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(xr + i)), m0);
+			m1 = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(xr + i + 8)), m1);
+		}
+		if (i + 8 <= in)
+			m0 = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(xr + i)), m0);
+		m0 = _mm256_max_ps(m0, m1);  /* lanes are numbers >= +0: any order */
+		h = _mm_max_ps(_mm256_castps256_ps128(m0), _mm256_extractf128_ps(m0, 1));
+		h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+		h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+		m = _mm_cvtss_f32(h);
+		for (i = in & ~7; i < in; i++)
+			m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
+		inv = m > 0.0f ? 127.0f / m : 0.0f;
+		iv = _mm256_set1_ps(inv);
+		for (i = 0; i + 16 <= in; i += 16) {
+			__m256i k0 = k_qround8(_mm256_mul_ps(_mm256_loadu_ps(xr + i), iv));
+			__m256i k1 = k_qround8(_mm256_mul_ps(_mm256_loadu_ps(xr + i + 8), iv));
+			_mm256_storeu_si256((__m256i *)(qr + i),
+					    _mm256_permute4x64_epi64(_mm256_packs_epi32(k0, k1), 0xd8));
+		}
+		if (i + 8 <= in) {
+			__m256i k0 = k_qround8(_mm256_mul_ps(_mm256_loadu_ps(xr + i), iv));
+			_mm_storeu_si128((__m128i *)(qr + i),
+					 _mm_packs_epi32(_mm256_castsi256_si128(k0), _mm256_extracti128_si256(k0, 1)));
+			i += 8;
+		}
+		for (; i < in; i++) {  /* the generic's loop */
+			float v = xr[i] * inv;
+			int k;
+			if (!(fabsf(v) < 128.0f))
+				v = 0.0f;
+			k = (int)v;
+			k += (v - (float)k >= 0.5f) - (v - (float)k <= -0.5f);
+			qr[i] = (int16_t)k;
+		}
+		s[t] = m / 127.0f;
+#ifdef LTCC_QTRACE
+		LTCC_QTRACE(qr, in, s[t]);
+#endif
+	}
+}
+
 /*@ k_hsum4i */
 /* the lane sums of four int32 vectors, as the four lanes of one */
 static __m128i k_hsum4i(__m256i a, __m256i b, __m256i c, __m256i d)
