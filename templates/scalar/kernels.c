@@ -204,6 +204,9 @@ static inline int32_t k_i8_odd(int32_t w)
 	p2 __asm__("r10"), p3 __asm__("r11")
 #define K_I8_LDM4(p) __asm__ volatile("ldmia %4!, {%0, %1, %2, %3}" \
 	: "=r"(p0), "=r"(p1), "=r"(p2), "=r"(p3), "+r"(p) : : "memory")
+/* two weight words at w, word-aligned, into u and v, w += 8: one LDRD */
+#define K_I8_LDRD(w, u, v) __asm__ volatile("ldrd %0, %1, [%2], #8" \
+	: "=r"(u), "=r"(v), "+r"(w) : : "memory")
 /* one weight word: its four int8 as (w0, w2) and (w1, w3) int16 pairs */
 #define K_I8_W(w, e, o) do { int32_t k_w_; memcpy(&k_w_, w, 4); w += 4; \
 	e = __sxtb16(k_w_); o = k_i8_odd(k_w_); } while (0)
@@ -273,21 +276,21 @@ static void k_i8_dot4(int g, const int16_t *x, const int8_t *w, int32_t *s)
 	K_I8_REGS4;
 	if (((uintptr_t)w & 3) == 0) {
 		while (w != end8) {
-			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_LDRD(w, u, v);
 			K_I8_STEP4W(u);
 			K_I8_STEP4W(v);
-			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_LDRD(w, u, v);
 			K_I8_STEP4W(u);
 			K_I8_STEP4W(v);
-			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_LDRD(w, u, v);
 			K_I8_STEP4W(u);
 			K_I8_STEP4W(v);
-			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_LDRD(w, u, v);
 			K_I8_STEP4W(u);
 			K_I8_STEP4W(v);
 		}
 		while (w != end4) {
-			__asm__ volatile("ldrd %0, %1, [%2], #8" : "=r"(u), "=r"(v), "+r"(w) : : "memory");
+			K_I8_LDRD(w, u, v);
 			K_I8_STEP4W(u);
 			K_I8_STEP4W(v);
 		}
@@ -309,72 +312,67 @@ static void k_i8_dot4(int g, const int16_t *x, const int8_t *w, int32_t *s)
 
 /*@ k_i8_dot2 k_i8_dsp */
 #if defined(__ARM_FEATURE_DSP)
-/* k_i8_dot4 for two rows: one LDM a group */
+/* k_i8_dot4 for two rows: one LDM a group, 8 instructions per 8 MACs;
+ * four groups a loop (two LDRDs when w is word-aligned) */
+#define K_I8_SM2(e, o) do { K_I8_LDM4(x); \
+	a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0); \
+	a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1); } while (0)
+#define K_I8_STEP2 do { K_I8_W(w, e, o); K_I8_SM2(e, o); } while (0)
+#define K_I8_STEP2W(v) do { e = __sxtb16(v); o = k_i8_odd(v); K_I8_SM2(e, o); } while (0)
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static void k_i8_dot2(int g, const int16_t *x, const int8_t *w, int32_t *s)
 {
-	int32_t a0 = 0, a1 = 0, e, o;
-	const int8_t *end = w + 4 * (g & ~1);
+	int32_t a0 = 0, a1 = 0, e, o, u, v;
+	const int8_t *end = w + 4 * g, *end4 = w + 16 * (g / 4);
 	K_I8_REGS4;
-	while (w != end) {
-		K_I8_W(w, e, o);
-		K_I8_LDM4(x);
-		a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0);
-		a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1);
-		K_I8_W(w, e, o);
-		K_I8_LDM4(x);
-		a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0);
-		a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1);
+	if (((uintptr_t)w & 3) == 0)
+		while (w != end4) {
+			K_I8_LDRD(w, u, v);
+			K_I8_STEP2W(u);
+			K_I8_STEP2W(v);
+			K_I8_LDRD(w, u, v);
+			K_I8_STEP2W(u);
+			K_I8_STEP2W(v);
+		}
+	while (w != end4) {
+		K_I8_STEP2;
+		K_I8_STEP2;
+		K_I8_STEP2;
+		K_I8_STEP2;
 	}
-	if (g & 1) {
-		K_I8_W(w, e, o);
-		K_I8_LDM4(x);
-		a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0);
-		a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1);
-	}
+	while (w != end)
+		K_I8_STEP2;
 	s[0] = a0;
 	s[1] = a1;
-}
-#endif
-
-/*@ k_i8_dot22 k_i8_dsp */
-#if defined(__ARM_FEATURE_DSP)
-/* k_i8_dot2 for two weight rows (w, w + in): s[0..2) row w, s[2..4) row
- * w + in. Each LDM feeds eight SMLADs: 35 instructions per 32 MACs, against
- * 19 per 16 one row at a time */
-#define K_I8_STEP22 do { K_I8_LDM4(x); \
-	K_I8_W(w, e, o); \
-	a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0); \
-	a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1); \
-	K_I8_W(v, e, o); \
-	c0 = __smlad(e, p0, c0); c0 = __smlad(o, p1, c0); \
-	c1 = __smlad(e, p2, c1); c1 = __smlad(o, p3, c1); } while (0)
-static void k_i8_dot22(int g, const int16_t *x, const int8_t *w, int in, int32_t *s)
-{
-	int32_t a0 = 0, a1 = 0, c0 = 0, c1 = 0, e, o;
-	const int8_t *v = w + in, *end = w + 4 * g, *end2 = w + 8 * (g / 2);
-	K_I8_REGS4;
-	while (w != end2) {
-		K_I8_STEP22;
-		K_I8_STEP22;
-	}
-	if (w != end)
-		K_I8_STEP22;
-	s[0] = a0;
-	s[1] = a1;
-	s[2] = c0;
-	s[3] = c1;
 }
 #endif
 
 /*@ k_i8_dot1 k_i8_dsp */
 #if defined(__ARM_FEATURE_DSP)
-/* k_i8_dot4 for one row: one LDM two groups */
+/* k_i8_dot4 for one row: one LDM two groups; four groups a loop (two
+ * LDRDs when w is word-aligned), 22 instructions per 16 MACs */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
 static void k_i8_dot1(int g, const int16_t *x, const int8_t *w, int32_t *s)
 {
-	int32_t a0 = 0, a1 = 0, e, o;
-	const int8_t *end = w + 4 * (g & ~1);
+	int32_t a0 = 0, a1 = 0, e, o, u, v;
+	const int8_t *end2 = w + 8 * (g / 2), *end4 = w + 16 * (g / 4);
 	K_I8_REGS4;
-	while (w != end) {
+	if (((uintptr_t)w & 3) == 0)
+		while (w != end4) {
+			K_I8_LDRD(w, u, v);
+			K_I8_LDM4(x);
+			a0 = __smlad(__sxtb16(u), p0, a0); a1 = __smlad(k_i8_odd(u), p1, a1);
+			a0 = __smlad(__sxtb16(v), p2, a0); a1 = __smlad(k_i8_odd(v), p3, a1);
+			K_I8_LDRD(w, u, v);
+			K_I8_LDM4(x);
+			a0 = __smlad(__sxtb16(u), p0, a0); a1 = __smlad(k_i8_odd(u), p1, a1);
+			a0 = __smlad(__sxtb16(v), p2, a0); a1 = __smlad(k_i8_odd(v), p3, a1);
+		}
+	while (w != end2) {
 		K_I8_LDM4(x);
 		K_I8_W(w, e, o);
 		a0 = __smlad(e, p0, a0); a1 = __smlad(o, p1, a1);
@@ -382,10 +380,10 @@ static void k_i8_dot1(int g, const int16_t *x, const int8_t *w, int32_t *s)
 		a0 = __smlad(e, p2, a0); a1 = __smlad(o, p3, a1);
 	}
 	if (g & 1) {
-		int32_t v[2];
-		memcpy(v, x, 8);
+		memcpy(&u, x, 4);
+		memcpy(&v, x + 2, 4);
 		K_I8_W(w, e, o);
-		a0 = __smlad(e, v[0], a0); a1 = __smlad(o, v[1], a1);
+		a0 = __smlad(e, u, a0); a1 = __smlad(o, v, a1);
 	}
 	s[0] = a0 + a1;
 }
@@ -449,7 +447,7 @@ static void k_i8_dot14(int in, const int16_t *q, const int8_t *w, int32_t *s)
 	s[3] = s3;
 }
 
-/*@ k_linear_i8 k_out k_quant_rows k_i8_relayout k_i8_dot4 k_i8_dot22 k_i8_dot2 k_i8_dot1 k_i8_dot42 k_i8_dot14 */
+/*@ k_linear_i8 k_out k_quant_rows k_i8_relayout k_i8_dot4 k_i8_dot2 k_i8_dot1 k_i8_dot42 k_i8_dot14 */
 /* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y, x quantized QX_ROWS = 4
  * rows at a time into qx; exact int32 sums, so the generic epilogue gives
  * the same floats. With the DSP extension (Cortex-M4/M7) rows go in blocks
@@ -496,16 +494,13 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 				int32_t d[4];
 				if (r == 4)
 					k_i8_dot4(g, qx, w0, d);
-				else if (r == 2 && o + 2 <= out)
-					k_i8_dot22(g, qx, w0, in, d), w = 2;
 				else if (r == 2)
 					k_i8_dot2(g, qx, w0, d);
 				else
 					k_i8_dot1(g, qx, w0, d);
-				for (c = 0; c < w && m; c++)  /* d[c * r + j]: row j, output o + c */
-					for (j = 0; j < r; j++)
-						for (i = 0; i < m; i++)
-							d[c * r + j] += (int32_t)tl[j][i] * w0[(long)c * in + 4 * g + i];
+				for (j = 0; j < r && m; j++)
+					for (i = 0; i < m; i++)
+						d[j] += (int32_t)tl[j][i] * w0[4 * g + i];
 				if (r == 4) {  /* act 0, no accumulate: no branches on them */
 					float f = Ws[o], v0 = (float)d[0] * sx[0] * f, v1 = (float)d[1] * sx[1] * f;
 					float v2 = (float)d[2] * sx[2] * f, v3 = (float)d[3] * sx[3] * f, *y0 = y + (long)t * ys;
@@ -520,11 +515,13 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 						k_out(v2, b, o, scale, act, acc, y0 + 2 * ys);
 						k_out(v3, b, o, scale, act, acc, y0 + 3 * ys);
 					}
-					continue;
-				}
-				for (j = 0; j < r; j++)
-					for (c = 0; c < w; c++)
-						s[j][c] = d[c * r + j];
+				} else if (!act && !acc)
+					for (j = 0; j < r; j++)
+						k_out((float)d[j] * sx[j] * Ws[o], b, o, scale, 0, 0, y + (long)(t + j) * ys);
+				else
+					for (j = 0; j < r; j++)
+						k_out((float)d[j] * sx[j] * Ws[o], b, o, scale, act, acc, y + (long)(t + j) * ys);
+				continue;
 			} else
 #endif
 			if (w == 2)
