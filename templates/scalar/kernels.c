@@ -189,11 +189,12 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
 #if defined(__ARM_FEATURE_DSP)
 /* What the int8 kernels need besides ACLE's __sxtb16 and __smlad. GCC 12's
  * arm_acle.h has no __ror, GCC does not fold a rotate into SXTB16, and it
- * splits these loads into single LDRs, so two instructions are written out:
- * k_i8_odd(w) is bytes 1 and 3 of w as two int16 (SXTB16 with ROR #8), and
+ * splits wide loads into single LDRs, so three instructions are written
+ * out: k_i8_odd(w) is bytes 1 and 3 of w as two int16 (SXTB16 with ROR #8);
  * K_I8_LDM4(p) loads four words at p into p0..p3 and steps p by 16 bytes in
- * one LDM. LDM takes its registers in ascending order, so p0..p3 are pinned
- * (K_I8_REGS4) to r8-r11, which no argument or frame pointer uses. */
+ * one LDM, and K_I8_LDRD two weight words. LDM takes its registers in
+ * ascending order, so p0..p3 are pinned (K_I8_REGS4) to r8-r11, which no
+ * argument uses (the Thumb frame pointer is r7). */
 static inline int32_t k_i8_odd(int32_t w)
 {
 	int32_t r;
@@ -252,12 +253,13 @@ static void k_i8_relayout(int r, int g, int16_t *q)
 
 /*@ k_i8_dot4 k_i8_dsp */
 #if defined(__ARM_FEATURE_DSP)
-/* s[0..4) = four relaid rows (x) . one int8 weight row (w), g groups of 4.
- * A weight word (LDR, two SXTB16) feeds eight SMLADs, two rows' groups
- * come in one LDM: 13 instructions per 16 MACs. Four groups a loop, their
- * weights in two LDRDs when w is word-aligned (LDRD faults if not): on
- * Cortex-M4 54 instructions per 64 MACs, 56 with four LDRs. A function of
- * its own (noinline), so the loop has the registers */
+/* s[0..4) = four relaid rows (x) . one int8 weight row (w), g groups of 4
+ * (the in % 4 last are the caller's). A weight word (LDR, two SXTB16)
+ * feeds eight SMLADs, two rows' groups come in one LDM: 13 instructions
+ * per 16 MACs. When w is word-aligned (LDRD faults if not), eight groups a
+ * loop, their weights in four LDRDs: 105 instructions per 128 MACs on
+ * Cortex-M4; else four a loop, 56 per 64. A function of its own
+ * (noinline): inlined into k_linear_i8, the loop loses registers */
 #define K_I8_SM4(e, o) do { K_I8_LDM4(x); \
 	a0 = __smlad(e, p0, a0); a0 = __smlad(o, p1, a0); \
 	a1 = __smlad(e, p2, a1); a1 = __smlad(o, p3, a1); \
@@ -423,7 +425,7 @@ static void k_i8_dot42(int in, const int16_t *q, const int8_t *w, int32_t (*s)[4
 
 /*@ k_i8_dot14 */
 /* k_i8_dot42 for one row q by four weight rows (w, in apart): rows left
- * over from blocks of four, and calls of one or two rows */
+ * over from blocks of four, and calls of one or two rows; four i a loop */
 #if defined(__GNUC__)
 __attribute__((noinline))
 #endif
@@ -434,11 +436,13 @@ static void k_i8_dot14(int in, const int16_t *q, const int8_t *w, int32_t *s)
 	int i;
 #define K_I8_MAC4(k) do { int32_t a = q[i + k]; \
 	s0 += a * w0[i + k]; s1 += a * w1[i + k]; s2 += a * w2[i + k]; s3 += a * w3[i + k]; } while (0)
-	for (i = 0; i + 2 <= in; i += 2) {
+	for (i = 0; i + 4 <= in; i += 4) {
 		K_I8_MAC4(0);
 		K_I8_MAC4(1);
+		K_I8_MAC4(2);
+		K_I8_MAC4(3);
 	}
-	if (i < in)
+	for (; i < in; i++)
 		K_I8_MAC4(0);
 #undef K_I8_MAC4
 	s[0] = s0;
@@ -449,15 +453,17 @@ static void k_i8_dot14(int in, const int16_t *q, const int8_t *w, int32_t *s)
 
 /*@ k_linear_i8 k_out k_quant_rows k_i8_relayout k_i8_dot4 k_i8_dot2 k_i8_dot1 k_i8_dot42 k_i8_dot14 */
 /* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y, x quantized QX_ROWS = 4
- * rows at a time into qx; exact int32 sums, so the generic epilogue gives
- * the same floats. With the DSP extension (Cortex-M4/M7) rows go in blocks
- * of 4, then 2, then 1, relaid (k_i8_relayout) so each unpacked weight word
- * feeds every row of the block (k_i8_dot4: 13 instructions per 16 MACs);
- * the in % 4 last values of each row are kept aside and added one by one.
- * Without it (RV32), four rows by two outputs in plain C: each int8 weight
- * loaded feeds four multiply-adds and each int16 input two. Both ways end
- * in k_out, inlined (flatten): a call to it costs as much again. */
-#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+ * rows at a time into qx; exact int32 sums, then the generic epilogue
+ * (k_out), so the floats are the generic kernel's. With the DSP extension
+ * (Cortex-M4/M7) rows go in blocks of 4, then 2, then 1, relaid
+ * (k_i8_relayout) so each unpacked weight word feeds every row of the
+ * block (k_i8_dot4: 13 instructions per 16 MACs); the in % 4 last values
+ * of each row are kept aside and added one by one. Without it (RV32), or
+ * if qx is not word-aligned, plain C: four rows by two outputs, rows left
+ * over by four outputs. k_out is inlined (flatten; a call costs as much
+ * again), and for act 0 without accumulate it is given them as constants,
+ * so it has no branches on them. */
+#if defined(__GNUC__)
 __attribute__((flatten))
 #endif
 static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
@@ -539,8 +545,12 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 				}
 			for (j = 0; j < r; j++)
 				for (c = 0; c < w; c++)
-					k_out((float)s[j][c] * sx[j] * Ws[o + c], b, o + c, scale, act, acc,
-					      y + (long)(t + j) * ys);
+					if (!act && !acc)
+						k_out((float)s[j][c] * sx[j] * Ws[o + c], b, o + c, scale, 0, 0,
+						      y + (long)(t + j) * ys);
+					else
+						k_out((float)s[j][c] * sx[j] * Ws[o + c], b, o + c, scale, act, acc,
+						      y + (long)(t + j) * ys);
 		}
 	}
 }
