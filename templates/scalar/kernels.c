@@ -1,8 +1,11 @@
 /* ---- kernels for in-order scalar cores with a single-precision FPU and
  * fused multiply-add: Cortex-M4/M7 (VFMA.F32), RV32F (fmadd.s)
  * (ltcc templates/scalar/kernels.c, layered over templates/generic) ---- */
-#if defined(__ARM_FEATURE_DSP)
-#include <arm_acle.h>  /* __sxtb16, __smlad: the int8 kernel (k_linear_i8) */
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+/* the int8 kernel (k_linear_i8) on the DSP extension: ACLE's __sxtb16 and
+ * __smlad, and a few instructions in GNU asm (GCC, Clang) */
+#define K_I8_DSP 1
+#include <arm_acle.h>
 #endif
 
 /*@ k_linear_row k_out */
@@ -186,7 +189,7 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
 }
 
 /*@ k_i8_dsp */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 /* What the int8 kernels need besides ACLE's __sxtb16 and __smlad. GCC 12's
  * arm_acle.h has no __ror, GCC does not fold a rotate into SXTB16, and it
  * splits wide loads into single LDRs, so three instructions are written
@@ -214,7 +217,7 @@ static inline int32_t k_i8_odd(int32_t w)
 #endif
 
 /*@ k_i8_relayout */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 /* Lays out r quantized rows (g groups of four int16 each, rows 4g apart
  * from q) for the kernels below: group j of row t moves to slot j*r + t,
  * so one pointer and one LDM reach the same group of several rows, and
@@ -252,7 +255,7 @@ static void k_i8_relayout(int r, int g, int16_t *q)
 #endif
 
 /*@ k_i8_dot4 k_i8_dsp */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 /* s[0..4) = four relaid rows (x) . one int8 weight row (w), g groups of 4
  * (the in % 4 last are the caller's). A weight word (LDR, two SXTB16)
  * feeds eight SMLADs, two rows' groups come in one LDM: 13 instructions
@@ -313,7 +316,7 @@ static void k_i8_dot4(int g, const int16_t *x, const int8_t *w, int32_t *s)
 #endif
 
 /*@ k_i8_dot2 k_i8_dsp */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 /* k_i8_dot4 for two rows: one LDM a group, 8 instructions per 8 MACs;
  * four groups a loop (two LDRDs when w is word-aligned) */
 #define K_I8_SM2(e, o) do { K_I8_LDM4(x); \
@@ -352,7 +355,7 @@ static void k_i8_dot2(int g, const int16_t *x, const int8_t *w, int32_t *s)
 #endif
 
 /*@ k_i8_dot1 k_i8_dsp */
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 /* k_i8_dot4 for one row: one LDM two groups; four groups a loop (two
  * LDRDs when w is word-aligned), 22 instructions per 16 MACs */
 #if defined(__GNUC__)
@@ -473,7 +476,7 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 	int t, o, i, r, j, c, w, dsp = 0;
 	int32_t s[4][4];
 	float sx[4];
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 	int g = in / 4, m = in - 4 * g;
 	int16_t tl[4][3];
 	dsp = ((uintptr_t)qx & 3) == 0;  /* LDM wants words */
@@ -481,7 +484,7 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 	for (t = 0; t < n; t += r) {
 		r = n - t >= 4 ? 4 : !dsp ? n - t : n - t >= 2 ? 2 : 1;
 		k_quant_rows(r, in, x + (long)t * xs, xs, qx, sx);
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 		if (dsp) {
 			if (m)  /* the last m of each row aside, rows to 4g apart */
 				for (j = 0; j < r; j++) {
@@ -495,7 +498,7 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 		for (o = 0; o < out; o += w) {
 			const int8_t *w0 = Wq + (long)o * in;
 			w = dsp || o + 2 > out ? 1 : r == 4 ? 2 : o + 4 <= out ? 4 : 1;
-#if defined(__ARM_FEATURE_DSP)
+#if defined(K_I8_DSP)
 			if (dsp) {
 				int32_t d[4];
 				if (r == 4)
