@@ -4,6 +4,7 @@
  * A line that opens with the marker "slash-star-at NAME DEPS" starts a
  * kernel: ltcc copies only the kernels a model calls, and what they call,
  * so the output holds no unused code. */
+#include <float.h>  /* FLT_EVAL_METHOD, for k_quant_rows */
 
 /*@ k_softmax */
 /* softmax over x[0..n) in place: max-subtracted exp, then divide */
@@ -458,7 +459,7 @@ static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const in
 /*@ k_quant_rows */
 /* r rows of x (in wide, xs apart) to q (in apart), by the rule ltcc applies
  * to weights: m = max|x|, s = m / 127, q = round(x * (127 / m)) half away
- * from zero, clamped to [-127, 127]; a zero row gives q = 0, s = 0. Stored
+ * from zero; a zero row gives q = 0, s = 0. Stored
  * as int16: the 16-bit multiply-adds of the targets read them as they are.
  * LTCC_QTRACE, if defined, is called with each row: regress/ uses it to
  * settle, from what this code did, the roundings that sit on a tie
@@ -472,25 +473,37 @@ static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t
 	for (t = 0; t < r; t++) {
 		const float *xr = x + (long)t * xs;
 		int16_t *qr = q + (long)t * in;
-		float m = 0.0f, inv;
-		for (i = 0; i < in; i++)
-			m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
+		uint32_t mb = 0, u;
+		float m, inv;
+		/* max |x| on the bit patterns: for |x| they order as the values
+		 * do, and a NaN or Inf sorts above every finite value */
+		for (i = 0; i < in; i++) {
+			memcpy(&u, &xr[i], 4);
+			u &= 0x7fffffffu;
+			mb = u > mb ? u : mb;
+		}
+		if (mb >= 0x7f800000u)  /* NaN or Inf: a model that overflowed; q = 0 */
+			mb = 0;
+		memcpy(&m, &mb, 4);
 		inv = m > 0.0f ? 127.0f / m : 0.0f;
-		/* |v| <= 127 (1 + 2^-24)^2 < 127.5: no clamp needed; a NaN or Inf
-		 * in x (a model that overflowed) gives 0 rather than UB */
+		/* |v| <= 127 (1 + 2^-24)^2 < 127.5, so no clamp */
 		for (i = 0; i < in; i++) {
 			float v = xr[i] * inv;
-			int k;
-			if (!(fabsf(v) < 128.0f))
-				v = 0.0f;
 #if defined(__ARM_FEATURE_DIRECTED_ROUNDING) || (defined(__ARM_ARCH) && __ARM_ARCH >= 8 && defined(__ARM_FP))
-			k = (int)roundf(v);  /* one VRINTA (Armv8 FPU, Cortex-M55 too) */
-#else
-			/* roundf is a libm call here: k = trunc(v), and v - k is exact */
-			k = (int)v;
-			k += (v - (float)k >= 0.5f) - (v - (float)k <= -0.5f);
-#endif
+			qr[i] = (int16_t)roundf(v);  /* one VRINTA (Armv8 FPU, Cortex-M55 too) */
+#elif FLT_EVAL_METHOD == 0
+			/* roundf is a libm call here. Adding and taking away 1.5 * 2^23
+			 * rounds to nearest even, exactly (|v| < 2^22, float arithmetic,
+			 * -ffast-math would break it); a tie is then moved away from 0 */
+			float k = (v + 12582912.0f) - 12582912.0f;
+			if (fabsf(v - k) == 0.5f)
+				k = v + (v < 0.0f ? -0.5f : 0.5f);
 			qr[i] = (int16_t)k;
+#else
+			int k = (int)v;  /* toward zero; v - k is exact */
+			k += (v - (float)k >= 0.5f) - (v - (float)k <= -0.5f);
+			qr[i] = (int16_t)k;
+#endif
 		}
 		s[t] = m / 127.0f;
 #ifdef LTCC_QTRACE
