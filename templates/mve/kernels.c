@@ -68,6 +68,75 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
 	}
 }
 
+/*@ k_quant_rows */
+/* r rows of x to q, int16, and their scales s: templates/generic's
+ * k_quant_rows, the same q and s bit for bit (its comment has the rule),
+ * four floats a step. max|x| is taken on the bits: those of |x| (x's bits
+ * without the sign) order as the values do, so VMAX.U32 finds it exactly,
+ * a subnormal too. Then v = x * (127 / m) by VMUL.F32, and one
+ * VCVTA.S32.F32 rounds half away from zero and converts; VSTRH.32 stores
+ * the low halves. MVE float arithmetic flushes subnormals to zero (and
+ * rounds to nearest, the C default); that changes no q when m >= 2^-96:
+ * inv = 127 / m is then normal, a subnormal x gives |v| < 2^-23 and
+ * q = 0 either way, and a product that underflows is below 0.5 too. A
+ * NaN v converts to 0, as the generic's guard gives (a row with an Inf:
+ * m = Inf, inv = 0, Inf * 0 is NaN; |v| <= 127.00002 otherwise). A row
+ * with a NaN (bits above Inf's) or with 0 < m < 2^-96 takes the generic's
+ * scalar loop, which FPSCR governs as in the generic. */
+#ifdef LTCC_QTRACE
+void LTCC_QTRACE(const int16_t *q, int n, float s);
+#endif
+static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t *restrict q, float *s)
+{
+	int t, i;
+	const uint32x4_t mag = vdupq_n_u32(0x7fffffffu);
+	for (t = 0; t < r; t++) {
+		const float *xr = x + (long)t * xs;
+		int16_t *qr = q + (long)t * in;
+		uint32x4_t mv = vdupq_n_u32(0);
+		uint32_t mb;
+		float m = 0.0f, inv;
+		for (i = 0; i + 4 <= in; i += 4)
+			mv = vmaxq_u32(mv, vandq_u32(vreinterpretq_u32_f32(vld1q_f32(xr + i)), mag));
+		if (i < in)  /* inactive lanes read as 0 */
+			mv = vmaxq_u32(mv, vandq_u32(vreinterpretq_u32_f32(
+				vldrwq_z_f32(xr + i, vctp32q((uint32_t)(in - i)))), mag));
+		mb = vmaxvq_u32(0, mv);
+		if (mb > 0x7f800000u || (mb != 0 && mb < 0x0f800000u)) {
+			/* the generic's loop, as it is there */
+			for (i = 0; i < in; i++)
+				m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
+			inv = m > 0.0f ? 127.0f / m : 0.0f;
+			for (i = 0; i < in; i++) {
+				float v = xr[i] * inv;
+				int k;
+				if (!(fabsf(v) < 128.0f))
+					v = 0.0f;
+#if defined(__ARM_FEATURE_DIRECTED_ROUNDING) || (defined(__ARM_ARCH) && __ARM_ARCH >= 8 && defined(__ARM_FP))
+				k = (int)roundf(v);  /* one VRINTA */
+#else
+				k = (int)v;
+				k += (v - (float)k >= 0.5f) - (v - (float)k <= -0.5f);
+#endif
+				qr[i] = (int16_t)k;
+			}
+		} else {
+			memcpy(&m, &mb, sizeof m);
+			inv = m > 0.0f ? 127.0f / m : 0.0f;
+			for (i = 0; i + 4 <= in; i += 4)
+				vstrhq_s32(qr + i, vcvtaq_s32_f32(vmulq_n_f32(vld1q_f32(xr + i), inv)));
+			if (i < in) {
+				mve_pred16_t p = vctp32q((uint32_t)(in - i));
+				vstrhq_p_s32(qr + i, vcvtaq_s32_f32(vmulq_n_f32(vldrwq_z_f32(xr + i, p), inv)), p);
+			}
+		}
+		s[t] = m / 127.0f;
+#ifdef LTCC_QTRACE
+		LTCC_QTRACE(qr, in, s[t]);
+#endif
+	}
+}
+
 /*@ k_pack8 */
 /* r rows of q (in int16 apart, values in [-127, 127]) narrowed in place to
  * int8, row t at byte 2 * t * in, 8 a step (VLDRH.S16, then VSTRB.16 keeps
@@ -90,7 +159,99 @@ static void k_pack8(int r, int in, int16_t *q)
 	}
 }
 
-/*@ k_linear_i8 k_out k_quant_rows k_pack8 */
+/*@ k_tame */
+/* 1 if each of p[0..n) is 0 or of magnitude in [2^-42, 2^30] (k_out_i8
+ * says why): with u the bits of p[i] shifted up by one (the sign gone),
+ * u = 0 or 0x55000000 <= u <= 0x9d000000; u - 1 wraps a zero to the top,
+ * so one max and one min settle it */
+static int k_tame(const float *p, int n)
+{
+	uint32x4_t lo = vdupq_n_u32(0xffffffffu), hi = vdupq_n_u32(0);
+	int i;
+	uint32x4_t u;
+	for (i = 0; i + 4 <= n; i += 4) {
+		u = vshlq_n_u32(vreinterpretq_u32_f32(vld1q_f32(p + i)), 1);
+		hi = vmaxq_u32(hi, u);
+		lo = vminq_u32(lo, vsubq_n_u32(u, 1));
+	}
+	if (i < n) {  /* inactive lanes read as 0, which passes */
+		u = vshlq_n_u32(vreinterpretq_u32_f32(vldrwq_z_f32(p + i, vctp32q((uint32_t)(n - i)))), 1);
+		hi = vmaxq_u32(hi, u);
+		lo = vminq_u32(lo, vsubq_n_u32(u, 1));
+	}
+	return vmaxvq_u32(0, hi) <= 0x9d000000u && vminvq_u32(0xffffffffu, lo) >= 0x54ffffffu;
+}
+/* the same for one value */
+static int k_tame1(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	u <<= 1;
+	return u - 1 >= 0x54ffffffu && u <= 0x9d000000u;
+}
+
+/*@ k_out_i8 k_out k_tame */
+/* k_linear_i8's epilogue over mc outputs: y[o] gets what k_out((float)S[o]
+ * * sx * Ws[o], b, o, scale, act, acc, y) gives, the same fp32 operations
+ * in the same order, four outputs a step on MVE (VCVT, VMUL, VMUL, VADD,
+ * VMUL, relu by VCMP and VPSEL, VADD; none fused), the tests of b, act and
+ * acc made once, not per output. That is when `tame` (from the caller: act
+ * is not gelu, and scale, Ws[] and b[] are each 0 or of magnitude in
+ * [2^-42, 2^30], k_tame) and sx and, with acc, y[0..mc) are so too; else
+ * the generic's calls of k_out, on the scalar FPU. MVE float arithmetic
+ * flushes subnormals, in and out, and gives the default NaN; in range no
+ * subnormal, NaN or Inf arises, so the results are the scalar FPU's (both
+ * round to nearest): |(float)S| is 0 or in [1, 2^31]; times sx, then Ws,
+ * 0 or in [2^-84, 2^91]; plus b: if the sum is below 2^-66, the addends
+ * are within 2^-66 of each other, so both >= 2^-43 and multiples of 2^-66,
+ * and it is 0; times scale, 0 or in [2^-126, 2^122] (2^-126 is normal);
+ * plus y, as plus b. Own code (noinline), so the loops have the registers. */
+__attribute__((noinline))
+static void k_out_i8(int mc, const int32_t *restrict S, float sx, const float *restrict Ws,
+		     const float *restrict b, float scale, int act, int acc, float *restrict y, int tame)
+{
+	int o;
+	float32x4_t v;
+#define K_OUT_I8V1(B, RELU, ACC, s, w, bv, yv)                                          \
+	v = vmulq_f32(vmulq_n_f32(vcvtq_f32_s32(s), sx), w);                            \
+	if (B)                                                                          \
+		v = vaddq_f32(v, bv);                                                   \
+	v = vmulq_n_f32(v, scale);                                                      \
+	if (RELU)                                                                       \
+		v = vpselq_f32(v, vdupq_n_f32(0.0f), vcmpgtq_n_f32(v, 0.0f));           \
+	if (ACC)                                                                        \
+		v = vaddq_f32(yv, v);
+#define K_OUT_I8V(B, RELU, ACC)                                                         \
+	for (o = 0; o + 4 <= mc; o += 4) {                                              \
+		K_OUT_I8V1(B, RELU, ACC, vld1q_s32(S + o), vld1q_f32(Ws + o),           \
+			   vld1q_f32(b + o), vld1q_f32(y + o))                          \
+		vst1q_f32(y + o, v);                                                    \
+	}                                                                               \
+	if (o < mc) {                                                                   \
+		mve_pred16_t p = vctp32q((uint32_t)(mc - o));                           \
+		K_OUT_I8V1(B, RELU, ACC, vldrwq_z_s32(S + o, p), vldrwq_z_f32(Ws + o, p), \
+			   vldrwq_z_f32(b + o, p), vldrwq_z_f32(y + o, p))              \
+		vstrwq_p_f32(y + o, v, p);                                              \
+	}
+	if (tame && k_tame1(sx) && (!acc || k_tame(y, mc)))
+		switch ((b != 0) << 2 | (act == 1) << 1 | (acc != 0)) {
+		case 0: K_OUT_I8V(0, 0, 0) break;
+		case 1: K_OUT_I8V(0, 0, 1) break;
+		case 2: K_OUT_I8V(0, 1, 0) break;
+		case 3: K_OUT_I8V(0, 1, 1) break;
+		case 4: K_OUT_I8V(1, 0, 0) break;
+		case 5: K_OUT_I8V(1, 0, 1) break;
+		case 6: K_OUT_I8V(1, 1, 0) break;
+		default: K_OUT_I8V(1, 1, 1) break;
+		}
+	else
+		for (o = 0; o < mc; o++)
+			k_out((float)S[o] * sx * Ws[o], b, o, scale, act, acc, y);
+#undef K_OUT_I8V
+#undef K_OUT_I8V1
+}
+
+/*@ k_linear_i8 k_out_i8 k_tame k_quant_rows k_pack8 */
 /* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y, int8 weights and input
  * rows quantized four at a time into qx, then narrowed to int8 there: two
  * rows by three outputs (six accumulators: VMLADAVA writes only even
@@ -98,9 +259,9 @@ static void k_pack8(int r, int in, int16_t *q)
  * a general register) per row and output; a lone row by four outputs. The
  * last 1..15 channels in one step of zero-filling predicated loads
  * (VCTP.8). A block short of outputs repeats its last weight row. Sums
- * are kept for 48 outputs, then the epilogue runs over them: set up once
- * per 48 outputs, not per block, and one call of k_out (in an int8 model
- * its only caller, so the compiler inlines it). */
+ * are kept for 48 outputs, then the epilogue runs over them (k_out_i8:
+ * four outputs a step when the values allow it, which tame, found once
+ * a call, and a test of each row's sx settle). */
 static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 			const int8_t *restrict Wq, const float *restrict Ws, const float *restrict b,
 			float *restrict y, int ys, float scale, int act, int acc, int16_t *restrict qx)
@@ -108,6 +269,8 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 	int t0, t, o, oc, i, k, r, m, mc, two, tail = in & 15;
 	int32_t S[2][48];
 	float sx[4];
+	/* the epilogue's MVE path needs these in range (k_out_i8) */
+	int tame = act != 2 && k_tame1(scale) && k_tame(Ws, out) && (!b || k_tame(b, out));
 	for (t0 = 0; t0 < n; t0 += 4) {
 		r = n - t0 < 4 ? n - t0 : 4;
 		k_quant_rows(r, in, x + (long)t0 * xs, xs, qx, sx);
@@ -192,9 +355,8 @@ static void k_linear_i8(int n, int in, int out, const float *restrict x, int xs,
 						S[0][o] = s0; S[0][o + 1] = s1; S[0][o + 2] = s2; S[0][o + 3] = s3;
 					}
 				for (i = 0; i < two; i++)
-					for (o = 0; o < mc; o++)
-						k_out((float)S[i][o] * sx[t + i] * Ws[oc + o], b, oc + o, scale, act, acc,
-						      y + (long)(t0 + t + i) * ys);
+					k_out_i8(mc, S[i], sx[t + i], Ws + oc, b ? b + oc : 0, scale, act, acc,
+						 y + (long)(t0 + t + i) * ys + oc, tame);
 			}
 		}
 	}
