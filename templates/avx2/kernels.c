@@ -193,14 +193,18 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
 /*@ k_quant_rows */
 /* r rows of x to q, int16, and their scales s: templates/generic's
  * k_quant_rows, the same q and s bit for bit (its comment has the rule),
- * 16 floats a step. The AVX ops are the scalar SSE ones lane by lane
- * (same MXCSR), so: m by VMAXPS(|x|, m), which is |x| > m ? |x| : m, the
- * generic's test, NaN lanes leaving m; v = x * inv by VMULPS; the guard
- * !(|v| < 128) zeroes v; then the generic's rounding, as there: k = trunc(v)
- * (VCVTTPS2DQ), f = v - k (exact: the fraction of a float below 2^23),
- * k += (f >= 0.5) - (f <= -0.5), the compare masks being -1 for true;
- * VPACKSSDW narrows (no value is out of int16) and VPERMQ puts the halves
- * back in order. The last 1..7 channels in the generic's scalar code. */
+ * 16 floats a step. max|x| on the bits, as there (VPMAXUD on x's bits
+ * without the sign, which order as the values do); a NaN or an Inf makes
+ * m 0, so q = 0 and s = 0. The AVX ops are the scalar SSE ones lane by
+ * lane (same MXCSR): v = x * inv by VMULPS; then half away from zero:
+ * k = trunc(v) (VCVTTPS2DQ), f = v - k (exact: the fraction of a float
+ * below 2^23), k += (f >= 0.5) - (f <= -0.5), the compare masks being -1
+ * for true; the generic's round-to-even-then-move-ties gives the same.
+ * A v that is not below 128 in magnitude is zeroed first: none is when
+ * 127 / m is finite (|v| <= 127.00002), and when it is not (0 < m <
+ * 127 / FLT_MAX) the generic's conversion of an Inf or NaN to int16 gives
+ * 0 on x86 too. VPACKSSDW narrows, VPERMQ puts the halves back in order;
+ * the last 1..7 channels one at a time, the same arithmetic. */
 #ifdef LTCC_QTRACE
 void LTCC_QTRACE(const int16_t *q, int n, float s);
 #endif
@@ -217,27 +221,35 @@ static __m256i k_qround8(__m256 v)
 }
 static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t *restrict q, float *s)
 {
-	const __m256 sgn = _mm256_set1_ps(-0.0f);
+	const __m256i mag = _mm256_set1_epi32(0x7fffffff);
 	int t, i;
 	for (t = 0; t < r; t++) {
 		const float *xr = x + (long)t * xs;
 		int16_t *qr = q + (long)t * in;
-		__m256 m0 = _mm256_setzero_ps(), m1 = m0, iv;
-		__m128 h;
+		__m256i m0 = _mm256_setzero_si256(), m1 = m0;
+		__m128i h;
+		__m256 iv;
+		uint32_t mb, u;
 		float m, inv;
 		for (i = 0; i + 16 <= in; i += 16) {
-			m0 = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(xr + i)), m0);
-			m1 = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(xr + i + 8)), m1);
+			m0 = _mm256_max_epu32(m0, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xr + i)), mag));
+			m1 = _mm256_max_epu32(m1, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xr + i + 8)), mag));
 		}
 		if (i + 8 <= in)
-			m0 = _mm256_max_ps(_mm256_andnot_ps(sgn, _mm256_loadu_ps(xr + i)), m0);
-		m0 = _mm256_max_ps(m0, m1);  /* lanes are numbers >= +0: any order */
-		h = _mm_max_ps(_mm256_castps256_ps128(m0), _mm256_extractf128_ps(m0, 1));
-		h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-		h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
-		m = _mm_cvtss_f32(h);
-		for (i = in & ~7; i < in; i++)
-			m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
+			m0 = _mm256_max_epu32(m0, _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xr + i)), mag));
+		m0 = _mm256_max_epu32(m0, m1);
+		h = _mm_max_epu32(_mm256_castsi256_si128(m0), _mm256_extracti128_si256(m0, 1));
+		h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0x4e));
+		h = _mm_max_epu32(h, _mm_shuffle_epi32(h, 0xb1));
+		mb = (uint32_t)_mm_cvtsi128_si32(h);
+		for (i = in & ~7; i < in; i++) {
+			memcpy(&u, &xr[i], 4);
+			u &= 0x7fffffffu;
+			mb = u > mb ? u : mb;
+		}
+		if (mb >= 0x7f800000u)  /* NaN or Inf: a model that overflowed; q = 0 */
+			mb = 0;
+		memcpy(&m, &mb, 4);
 		inv = m > 0.0f ? 127.0f / m : 0.0f;
 		iv = _mm256_set1_ps(inv);
 		for (i = 0; i + 16 <= in; i += 16) {
@@ -252,7 +264,7 @@ static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t
 					 _mm_packs_epi32(_mm256_castsi256_si128(k0), _mm256_extracti128_si256(k0, 1)));
 			i += 8;
 		}
-		for (; i < in; i++) {  /* the generic's loop */
+		for (; i < in; i++) {
 			float v = xr[i] * inv;
 			int k;
 			if (!(fabsf(v) < 128.0f))
