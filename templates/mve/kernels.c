@@ -71,18 +71,17 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
 /*@ k_quant_rows */
 /* r rows of x to q, int16, and their scales s: templates/generic's
  * k_quant_rows, the same q and s bit for bit (its comment has the rule),
- * four floats a step. max|x| is taken on the bits: those of |x| (x's bits
- * without the sign) order as the values do, so VMAX.U32 finds it exactly,
- * a subnormal too. Then v = x * (127 / m) by VMUL.F32, and one
- * VCVTA.S32.F32 rounds half away from zero and converts; VSTRH.32 stores
- * the low halves. MVE float arithmetic flushes subnormals to zero (and
- * rounds to nearest, the C default); that changes no q when m >= 2^-96:
- * inv = 127 / m is then normal, a subnormal x gives |v| < 2^-23 and
- * q = 0 either way, and a product that underflows is below 0.5 too. A
- * NaN v converts to 0, as the generic's guard gives (a row with an Inf:
- * m = Inf, inv = 0, Inf * 0 is NaN; |v| <= 127.00002 otherwise). A row
- * with a NaN (bits above Inf's) or with 0 < m < 2^-96 takes the generic's
- * scalar loop, which FPSCR governs as in the generic. */
+ * four floats a step. max|x| on the bits, as there: those of |x| (x's
+ * bits without the sign) order as the values do, VMAX.U32; a NaN or an
+ * Inf (bits >= Inf's) makes the row's m 0, so q = 0 and s = 0. Then
+ * v = x * (127 / m) by VMUL.F32, and one VCVTA.S32.F32 rounds half away
+ * from zero (VRINTA's rounding) and converts; VSTRH.32 stores the low
+ * halves. MVE float arithmetic flushes subnormals to zero (and rounds to
+ * nearest, the C default); that changes no q when m >= 2^-96: inv = 127 / m
+ * is then normal, a subnormal x gives |v| < 2^-23 and q = 0 either way,
+ * and a product that underflows is below 0.5 too. With m = 0 every v is
+ * +-0, or NaN (Inf * 0) which converts to 0 as VCVT does there. A row with
+ * 0 < m < 2^-96 takes the generic's scalar loop. */
 #ifdef LTCC_QTRACE
 void LTCC_QTRACE(const int16_t *q, int n, float s);
 #endif
@@ -95,34 +94,23 @@ static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t
 		int16_t *qr = q + (long)t * in;
 		uint32x4_t mv = vdupq_n_u32(0);
 		uint32_t mb;
-		float m = 0.0f, inv;
+		float m, inv;
 		for (i = 0; i + 4 <= in; i += 4)
 			mv = vmaxq_u32(mv, vandq_u32(vreinterpretq_u32_f32(vld1q_f32(xr + i)), mag));
 		if (i < in)  /* inactive lanes read as 0 */
 			mv = vmaxq_u32(mv, vandq_u32(vreinterpretq_u32_f32(
 				vldrwq_z_f32(xr + i, vctp32q((uint32_t)(in - i)))), mag));
 		mb = vmaxvq_u32(0, mv);
-		if (mb > 0x7f800000u || (mb != 0 && mb < 0x0f800000u)) {
-			/* the generic's loop, as it is there */
-			for (i = 0; i < in; i++)
-				m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
-			inv = m > 0.0f ? 127.0f / m : 0.0f;
-			for (i = 0; i < in; i++) {
+		if (mb >= 0x7f800000u)  /* NaN or Inf: a model that overflowed; q = 0 */
+			mb = 0;
+		memcpy(&m, &mb, 4);
+		inv = m > 0.0f ? 127.0f / m : 0.0f;
+		if (mb != 0 && mb < 0x0f800000u)
+			for (i = 0; i < in; i++) {  /* the generic's loop */
 				float v = xr[i] * inv;
-				int k;
-				if (!(fabsf(v) < 128.0f))
-					v = 0.0f;
-#if defined(__ARM_FEATURE_DIRECTED_ROUNDING) || (defined(__ARM_ARCH) && __ARM_ARCH >= 8 && defined(__ARM_FP))
-				k = (int)roundf(v);  /* one VRINTA */
-#else
-				k = (int)v;
-				k += (v - (float)k >= 0.5f) - (v - (float)k <= -0.5f);
-#endif
-				qr[i] = (int16_t)k;
+				qr[i] = (int16_t)roundf(v);  /* one VRINTA */
 			}
-		} else {
-			memcpy(&m, &mb, sizeof m);
-			inv = m > 0.0f ? 127.0f / m : 0.0f;
+		else {
 			for (i = 0; i + 4 <= in; i += 4)
 				vstrhq_s32(qr + i, vcvtaq_s32_f32(vmulq_n_f32(vld1q_f32(xr + i), inv)));
 			if (i < in) {
