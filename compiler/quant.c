@@ -7,7 +7,9 @@
  * ir->weight_bytes counts what the generated file stores.
  *
  * The rule, the one tools/reference.py --quantize w8 simulates:
- *   m = max_j |W[r,j]|;  m = 0: q = 0, s = 0;
+ *   m = max_j |W[r,j]|;  m < 2^-96 (0 too): q = 0, s = 0  (127 / m must
+ *        not overflow; activations take the same rule, and NaN or Inf
+ *        rows too, which weights never are: lower.c refuses them);
  *   else q[r,j] = round(W[r,j] * (127.0f / m)), half away from zero,
  *        clamped to [-127, 127];  s[r] = m / 127.0f   (all fp32).
  * --quantize int8 also marks those weights act8: the matmuls by them
@@ -29,7 +31,7 @@ void quant_row(const float *w, int n, int8_t *q, float *s)
 	float m = 0.0f;
 	for (int j = 0; j < n; j++)
 		m = fabsf(w[j]) > m ? fabsf(w[j]) : m;
-	if (m == 0.0f) {
+	if (m < 0x1p-96f) {
 		memset(q, 0, (size_t)n);
 		*s = 0.0f;
 		return;

@@ -385,11 +385,12 @@ def round_half_away(x):
 def i8_rows(W):
     """Int8 rows with one scale per row, (q as float32, s).  Per row r:
     m = max|W[r]|; q = round(W[r] * (127/m)) half away from zero, clamped
-    to [-127, 127], and s = m/127, every operation in float32; a zero row
-    gives q = 0 and s = 0."""
+    to [-127, 127], and s = m/127, every operation in float32; a row with
+    m below 2^-96 (0 too), or not finite, gives q = 0 and s = 0."""
     f127 = torch.tensor(127.0, dtype=torch.float32)
     m = W.abs().amax(dim=1)
-    zero = m == 0
+    zero = (m < 2.0 ** -96) | ~torch.isfinite(m)
+    m = torch.where(zero, torch.zeros_like(m), m)
     inv = f127 / torch.where(zero, torch.ones_like(m), m)
     q = round_half_away(W * inv[:, None]).clamp(-127, 127)
     q = torch.where(zero[:, None], torch.zeros_like(q), q)

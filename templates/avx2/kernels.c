@@ -247,7 +247,7 @@ static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t
 			u &= 0x7fffffffu;
 			mb = u > mb ? u : mb;
 		}
-		if (mb >= 0x7f800000u)  /* NaN or Inf: a model that overflowed; q = 0 */
+		if (mb >= 0x7f800000u || mb < 0x0f800000u)  /* the generic's zero rows */
 			mb = 0;
 		memcpy(&m, &mb, 4);
 		inv = m > 0.0f ? 127.0f / m : 0.0f;

@@ -459,7 +459,8 @@ static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const in
 /*@ k_quant_rows */
 /* r rows of x (in wide, xs apart) to q (in apart), by the rule ltcc applies
  * to weights: m = max|x|, s = m / 127, q = round(x * (127 / m)) half away
- * from zero; a zero row gives q = 0, s = 0. Stored
+ * from zero; a row whose max is 0, below 2^-96 or not finite gives q = 0,
+ * s = 0. Stored
  * as int16: the 16-bit multiply-adds of the targets read them as they are.
  * LTCC_QTRACE, if defined, is called with each row: regress/ uses it to
  * settle, from what this code did, the roundings that sit on a tie
@@ -482,7 +483,9 @@ static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t
 			u &= 0x7fffffffu;
 			mb = u > mb ? u : mb;
 		}
-		if (mb >= 0x7f800000u)  /* NaN or Inf: a model that overflowed; q = 0 */
+		/* NaN or Inf (a model that overflowed), or a max below 2^-96 (where
+		 * 127 / m could overflow): the row quantizes to q = 0, s = 0 */
+		if (mb >= 0x7f800000u || mb < 0x0f800000u)
 			mb = 0;
 		memcpy(&m, &mb, 4);
 		inv = m > 0.0f ? 127.0f / m : 0.0f;

@@ -73,15 +73,15 @@ static void k_linear_w8(int n, int in, int out, const float *restrict x, int xs,
  * k_quant_rows, the same q and s bit for bit (its comment has the rule),
  * four floats a step. max|x| on the bits, as there: those of |x| (x's
  * bits without the sign) order as the values do, VMAX.U32; a NaN or an
- * Inf (bits >= Inf's) makes the row's m 0, so q = 0 and s = 0. Then
+ * Inf (bits >= Inf's), or m < 2^-96, makes the row's m 0, so q = 0 and
+ * s = 0, as in the generic. Then
  * v = x * (127 / m) by VMUL.F32, and one VCVTA.S32.F32 rounds half away
  * from zero (VRINTA's rounding) and converts; VSTRH.32 stores the low
  * halves. MVE float arithmetic flushes subnormals to zero (and rounds to
  * nearest, the C default); that changes no q when m >= 2^-96: inv = 127 / m
  * is then normal, a subnormal x gives |v| < 2^-23 and q = 0 either way,
  * and a product that underflows is below 0.5 too. With m = 0 every v is
- * +-0, or NaN (Inf * 0) which converts to 0 as VCVT does there. A row with
- * 0 < m < 2^-96 takes the generic's scalar loop. */
+ * +-0, or NaN (Inf * 0) which converts to 0 as VCVT does there. */
 #ifdef LTCC_QTRACE
 void LTCC_QTRACE(const int16_t *q, int n, float s);
 #endif
@@ -101,22 +101,15 @@ static void k_quant_rows(int r, int in, const float *restrict x, int xs, int16_t
 			mv = vmaxq_u32(mv, vandq_u32(vreinterpretq_u32_f32(
 				vldrwq_z_f32(xr + i, vctp32q((uint32_t)(in - i)))), mag));
 		mb = vmaxvq_u32(0, mv);
-		if (mb >= 0x7f800000u)  /* NaN or Inf: a model that overflowed; q = 0 */
+		if (mb >= 0x7f800000u || mb < 0x0f800000u)  /* the generic's zero rows */
 			mb = 0;
 		memcpy(&m, &mb, 4);
 		inv = m > 0.0f ? 127.0f / m : 0.0f;
-		if (mb != 0 && mb < 0x0f800000u)
-			for (i = 0; i < in; i++) {  /* the generic's loop */
-				float v = xr[i] * inv;
-				qr[i] = (int16_t)roundf(v);  /* one VRINTA */
-			}
-		else {
-			for (i = 0; i + 4 <= in; i += 4)
-				vstrhq_s32(qr + i, vcvtaq_s32_f32(vmulq_n_f32(vld1q_f32(xr + i), inv)));
-			if (i < in) {
-				mve_pred16_t p = vctp32q((uint32_t)(in - i));
-				vstrhq_p_s32(qr + i, vcvtaq_s32_f32(vmulq_n_f32(vldrwq_z_f32(xr + i, p), inv)), p);
-			}
+		for (i = 0; i + 4 <= in; i += 4)
+			vstrhq_s32(qr + i, vcvtaq_s32_f32(vmulq_n_f32(vld1q_f32(xr + i), inv)));
+		if (i < in) {
+			mve_pred16_t p = vctp32q((uint32_t)(in - i));
+			vstrhq_p_s32(qr + i, vcvtaq_s32_f32(vmulq_n_f32(vldrwq_z_f32(xr + i, p), inv)), p);
 		}
 		s[t] = m / 127.0f;
 #ifdef LTCC_QTRACE

@@ -11,7 +11,8 @@
  *      * s_w[o] + b, * scale, activation) computed here.
  * With -DKI8_ICOUNT (in QEMU with -icount) it then prints the kernel's
  * instructions per multiply-add at the shapes CMSIS-NN was measured on.
- * Exit 0 when every check passes. */
+ * Rows that are zero, tiny (max near 2^-96), or hold a NaN or an Inf are
+ * among them. Exit 0 when every check passes. */
 #include "m.c"
 #include <stdio.h>
 #ifdef KI8_ICOUNT
@@ -40,9 +41,13 @@ static float frnd(void) { return (float)rnd(-1000000, 1000000) / 250000.0f; }
 static float quant_ref(const float *xr, int in, int16_t *q)
 {
 	float m = 0.0f, inv;
-	int i;
-	for (i = 0; i < in; i++)
+	int i, finite = 1;
+	for (i = 0; i < in; i++) {
+		finite &= isfinite(xr[i]) != 0;
 		m = fabsf(xr[i]) > m ? fabsf(xr[i]) : m;
+	}
+	if (!finite || m < 0x1p-96f)  /* not finite, or 127 / m could overflow: zeros */
+		m = 0.0f;
 	inv = m > 0.0f ? 127.0f / m : 0.0f;
 	for (i = 0; i < in; i++) {
 		float v = xr[i] * inv, t = truncf(v);  /* v - t is exact: the true fraction */
@@ -52,9 +57,11 @@ static float quant_ref(const float *xr, int in, int16_t *q)
 	return m / 127.0f;
 }
 
-static float epilogue(int32_t s, float sx, int o, float scale, int act, int acc, float prev)
+static float epilogue(int32_t s, float sx, int o, const float *b, float scale, int act, int acc, float prev)
 {
-	float v = (float)s * sx * Ws[o] + bias[o];
+	float v = (float)s * sx * Ws[o];
+	if (b)
+		v += b[o];
 	v *= scale;
 	if (act == 1)
 		v = v > 0.0f ? v : 0.0f;
@@ -67,19 +74,26 @@ static int trial(int k, int ints)
 {
 	int n = rnd(1, MAXN), in = rnd(1, MAXIN), out = rnd(1, MAXOUT);
 	int xs = in + rnd(0, 3), ys = out + rnd(0, 2), t, o, i, bad = 0;
-	int act = ints ? 0 : rnd(0, 2), acc = rnd(0, 1);
+	int act = ints ? 0 : rnd(0, 2), acc = rnd(0, 1), nob = ints || rnd(0, 2) == 0;
 	float scale = ints ? 1.0f : (rnd(0, 1) ? 1.0f : 0.35355339f);
 	for (i = 0; i < out * in; i++)
 		W[i] = (int8_t)rnd(-127, 127);
 	for (o = 0; o < out; o++) {
 		Ws[o] = ints ? 1.0f : (rnd(0, 7) ? (float)rnd(1, 1000000) / 3e7f : 0.0f);
-		bias[o] = ints ? 0.0f : frnd();
+		bias[o] = nob ? 0.0f : frnd();
 	}
 	for (t = 0; t < n; t++) {
 		float *xr = x + t * xs;
-		int zero = !ints && rnd(0, 9) == 0;
+		int kind = ints ? 0 : rnd(0, 19);  /* 1: zero, 2: tiny, 3: NaN, 4: Inf; else normal */
 		for (i = 0; i < in; i++)
-			xr[i] = zero ? 0.0f : ints ? (float)rnd(-127, 127) : frnd();
+			xr[i] = kind == 1 ? 0.0f : ints ? (float)rnd(-127, 127) : frnd();
+		if (kind == 2) {  /* max around 2^-96, either side */
+			float tiny = ldexpf(1.0f, rnd(-101, -95));
+			for (i = 0; i < in; i++)
+				xr[i] *= tiny;
+		}
+		if (kind == 3 || kind == 4)
+			xr[rnd(0, in - 1)] = kind == 3 ? NAN : -INFINITY;
 		if (ints)
 			xr[rnd(0, in - 1)] = rnd(0, 1) ? 127.0f : -127.0f;
 	}
@@ -92,10 +106,10 @@ static int trial(int k, int ints)
 			int64_t s = 0;
 			for (i = 0; i < in; i++)
 				s += (int64_t)q[i] * W[o * in + i];
-			want[t * ys + o] = epilogue((int32_t)s, sx, o, scale, act, acc, want[t * ys + o]);
+			want[t * ys + o] = epilogue((int32_t)s, sx, o, nob ? 0 : bias, scale, act, acc, want[t * ys + o]);
 		}
 	}
-	k_linear_i8(n, in, out, x, xs, W, Ws, ints ? 0 : bias, y, ys, scale, act, acc, scratch);
+	k_linear_i8(n, in, out, x, xs, W, Ws, nob ? 0 : bias, y, ys, scale, act, acc, scratch);
 	for (t = 0; t < n; t++)
 		for (o = 0; o < ys; o++)
 			if (memcmp(&y[t * ys + o], &want[t * ys + o], sizeof(float))) {
