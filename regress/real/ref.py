@@ -1,14 +1,20 @@
 #!/usr/bin/python3
 """PyTorch side of the trained-model regression (regress/real/run.sh).
 
-usage: ref.py [--quantize w8] dedict  WEIGHTS OUT [N]   (first N held-out words, default 500)
-       ref.py [--quantize w8] fortune WEIGHTS OUT [N]   (first N held-out entries, default 200)
+usage: ref.py [--quantize w8|int8] dedict  WEIGHTS OUT [N]   (first N held-out words, default 500)
+       ref.py [--quantize w8|int8] fortune WEIGHTS OUT [N]   (first N held-out entries, default 200)
        ref.py vocab   NAME              (prints the vocabulary, one id a line)
 
 The model is tools/reference.py's (the independent PyTorch reference), built
 from the config stored in the weights file's metadata and loaded strictly.
 With --quantize w8 its weights go through tools/reference.py's w8 rule
-first, as ltcc --quantize w8 stores them.
+first, as ltcc --quantize w8 stores them; with --quantize int8 the model is
+tools/reference.py's quantize_int8 (W8A8: those weights, and every matmul by
+them quantizes its input rows and sums in integers, as ltcc --quantize int8
+computes).  No trace settles near-tie roundings here (reference.py's
+--ties), so the compiled int8 model may round an activation that lies
+within float noise of a .5 one step apart from this one; run.sh allows for
+that (see its int8 tolerances).
 The held-out set is rebuilt from the Debian data packages with the training
 scripts' split, and its hash must equal the one recorded at training time.
 
@@ -37,7 +43,7 @@ import reference  # noqa: E402
 import st  # noqa: E402
 
 
-QUANTIZE = None  # "w8": the weights as ltcc --quantize w8 stores them
+QUANTIZE = None  # "w8" or "int8": as ltcc --quantize w8 / int8 computes
 
 
 def load(weights):
@@ -51,6 +57,8 @@ def load(weights):
         os.unlink(f.name)
     if QUANTIZE == "w8":
         reference.quantize_w8(model)
+    elif QUANTIZE == "int8":
+        reference.quantize_int8(model)
     return cfg, meta, model
 
 
@@ -115,8 +123,8 @@ def vocab(name):
 
 def main(argv):
     global QUANTIZE
-    if len(argv) > 2 and argv[1] == "--quantize" and argv[2] == "w8":
-        QUANTIZE, argv = "w8", argv[:1] + argv[3:]
+    if len(argv) > 2 and argv[1] == "--quantize" and argv[2] in ("w8", "int8"):
+        QUANTIZE, argv = argv[2], argv[:1] + argv[3:]
     torch.set_num_threads(1)
     with torch.no_grad():
         if len(argv) == 3 and argv[1] == "vocab":
