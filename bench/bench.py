@@ -9,9 +9,10 @@ one run, and writes docs/benchmarks.md with the figures and the commands.
   a decoder step against one read of its weight bytes.
   memory: arena against its lower bound and the naive sum, per model.
 
-  quantization: --quantize w8 against fp32 in the same run: x86 encoder
-  and step times, Cortex-M4 instructions per MAC, flash, and accuracy of
-  the trained models on their whole held-out sets.
+  quantization: --quantize w8 and int8 against fp32 in the same run: x86
+  encoder and step times, Cortex-M4 instructions per MAC, the int8 matmul
+  on Cortex-M4 and M55 next to CMSIS-NN, flash, and accuracy of the trained
+  models on their whole held-out sets next to PyTorch's quantize_dynamic.
 
 usage: bench/bench.py [--quick]      (from the repo root, after make)
        bench/bench.py --quant        only the quantization section, rewritten
@@ -208,30 +209,48 @@ def main():
 QUANT_BEGIN, QUANT_END = "<!-- quant: bench/bench.py --quant -->", "<!-- /quant -->"
 
 
+QUANTS = (("fp32", []), ("w8", ["--quantize", "w8"]), ("int8", ["--quantize", "int8"]))
+
+
 def bench_quant():
-    """fp32 against --quantize w8: x86 times (interleaved, one core), flash,
-    Cortex-M4 instruction counts, held-out accuracy of the trained models."""
-    w8 = ["--quantize", "w8"]
+    """fp32 against --quantize w8 and int8: x86 times (interleaved, one
+    core), flash, Cortex-M4 instruction counts per model, the int8 matmul's
+    instructions per MAC on Cortex-M4 and M55 at CMSIS-NN's shapes, and the
+    held-out accuracy of the trained models next to PyTorch's own dynamic
+    quantization."""
     x86 = []
     for cfg in (wmt_shape("wmt200", 200), wmt_shape("wmt496", 496)):
         base = make_model(cfg)
-        reps = [report(base + ".ltd"), report(base + ".ltd", w8)]
-        bins = [build_c(base, [], "-fp32"), build_c(base, w8, "-w8")]
+        reps = [report(base + ".ltd", f) for _, f in QUANTS]
+        bins = [build_c(base, f, "-" + q) for q, f in QUANTS]
         x86.append((cfg["name"], reps, bench_interleaved(bins, reps[0]["weight_bytes_decoder_step"])))
-        print("x86 %s fp32/w8 step %.4f/%.4f ms" % (cfg["name"], x86[-1][2][0]["step_s"] * 1e3, x86[-1][2][1]["step_s"] * 1e3))
+        print("x86 %s fp32/w8/int8 step %s ms" % (cfg["name"], "/".join("%.4f" % (t["step_s"] * 1e3) for t in x86[-1][2])))
     m4 = []
-    for base, name in ((os.path.join(B, "wmt200"), "wmt200"), (os.path.join(ROOT, "models", "mixed"), "mixed")):
-        for label, flags in (("fp32", []), ("w8", w8)):
+    models = [(os.path.join(B, "wmt200"), "wmt200")] + [(os.path.join(ROOT, "models", m), m)
+                                                      for m in ("iwslt", "mixed", "dedict", "fortune")]
+    for base, name in models:
+        for label, flags in QUANTS:
             m4.append((name, label, icount(base, "cortex-m4", flags, "-q" + label), report(base + ".ltd", flags)))
-            print("cortex-m4 %s %s: encoder %d insns" % (name, label, m4[-1][2]["encoder_insns"]))
+            print("cortex-m4 %s %s: encoder %d insns, %d a step" % (
+                name, label, m4[-1][2]["encoder_insns"], m4[-1][2]["steps_insns"] // m4[-1][2]["steps"]))
+    kern = {}
+    for t in ("cortex-m4", "cortex-m55"):
+        out = subprocess.run(["sh", os.path.join(ROOT, "tests", "int8", "run.sh"), t], cwd=ROOT, capture_output=True,
+                             text=True, env=dict(os.environ, ICOUNT="1", B=os.path.join(B, "int8"), LTCC=LTCC)).stdout
+        kern[t] = [(l.split("k_linear_i8 ")[1].split(":")[0], float(l.split(", ")[-1].split()[0]))
+                   for l in out.splitlines() if "icount k_linear_i8" in l]
+        print("%s k_linear_i8: %s" % (t, kern[t]))
     env = dict(os.environ, NW="1000", NF="761", B=os.path.join(B, "real"), LTCC=LTCC)
     subprocess.run(["sh", os.path.join(ROOT, "regress", "real", "run.sh")], env=env, cwd=ROOT,
                    capture_output=True, text=True)
     real = {}
-    for v in ("dedict-fp32", "dedict-w8", "fortune-fp32", "fortune-w8"):
-        with open(os.path.join(B, "real", v + ".out")) as f:
-            real[v] = f.read().strip()
-    return x86, m4, real
+    for m in ("dedict", "fortune"):
+        for v in ("fp32", "w8", "int8", "peer"):
+            path = os.path.join(B, "real", "%s-%s.out" % (m, v))
+            if os.path.exists(path):
+                with open(path) as f:
+                    real[m + "-" + v] = f.read().strip()
+    return x86, m4, kern, real
 
 
 def _num(line, word):
@@ -239,21 +258,27 @@ def _num(line, word):
     return float(rest.split()[0].rstrip(",;"))
 
 
-def quant_section(x86, m4, real):
-    L = [QUANT_BEGIN, "## Quantization: `--quantize w8` against fp32", "",
-         "int8 weight rows with one fp32 scale per row (`compiler/quant.c`); activations and arithmetic",
-         "stay fp32. Every figure in this section comes from one run of `bench/bench.py --quant`.", "",
+# Arm CMSIS-NN, measured in QEMU on the same shapes (issue 9): instructions
+# per MAC of arm_fully_connected_s8 and arm_nn_mat_mult_nt_t_s8 on Cortex-M4
+CMSIS_M4 = {"30x64->64": (2.67, 2.18), "30x200->200": (2.13, 1.75), "30x496->496": (1.98, 1.61)}
+
+
+def quant_section(x86, m4, kern, real):
+    L = [QUANT_BEGIN, "## Quantization: `--quantize w8` and `int8` against fp32", "",
+         "w8: int8 weight rows with one fp32 scale per row (`compiler/quant.c`), activations and arithmetic",
+         "fp32. int8: the same weights, and every matmul's input rows quantized at run time (one scale per",
+         "row), int32 sums, an fp32 epilogue. Every figure in this section comes from one run of",
+         "`bench/bench.py --quant`.", "",
          "### x86-avx2 (builds timed in turn on one core, %d rounds, medians)" % ROUNDS, "",
-         "| model | weights fp32 | weights w8 | encoder fp32 | encoder w8 | ratio | step fp32 | step w8 | ratio |",
-         "|---|---|---|---|---|---|---|---|---|"]
+         "| model | build | weights | encoder | vs fp32 | decoder step | vs fp32 |", "|---|---|---|---|---|---|---|"]
     for name, reps, t in x86:
-        L.append("| %s | %.2f MB | %.2f MB | %.3f ms | %.3f ms | %.2fx | %.4f ms | %.4f ms | %.2fx |" % (
-            name, reps[0]["weight_bytes"] / 1e6, reps[1]["weight_bytes"] / 1e6,
-            t[0]["encoder_s"] * 1e3, t[1]["encoder_s"] * 1e3, t[1]["encoder_s"] / t[0]["encoder_s"],
-            t[0]["step_s"] * 1e3, t[1]["step_s"] * 1e3, t[1]["step_s"] / t[0]["step_s"]))
-    L += ["", "A decoder step reads every decoder weight once, so it follows the bytes: where fp32 weights",
-          "spill out of the caches (wmt496, 70 MB) int8 rows cut the step most. Where they fit better, the",
-          "per-element widening (int8 to float, then FMA) costs about what the smaller read saves.", "",
+        for (label, _), rep, tt in zip(QUANTS, reps, t):
+            L.append("| %s | %s | %.2f MB | %.3f ms | %.2fx | %.4f ms | %.2fx |" % (
+                name, label, rep["weight_bytes"] / 1e6, tt["encoder_s"] * 1e3, tt["encoder_s"] / t[0]["encoder_s"],
+                tt["step_s"] * 1e3, tt["step_s"] / t[0]["step_s"]))
+    L += ["", "A decoder step reads every decoder weight once, so it follows the bytes where fp32 weights",
+          "spill out of the caches (wmt496). int8 also halves the multiply-adds' instructions",
+          "(`vpmaddwd` on int16 pairs) but pays for quantizing each input row.", "",
           "### Cortex-M4 (QEMU `-icount shift=0`, instructions per multiply-add)", "",
           "| model | build | weights | encoder | instructions / MAC | decoder step (mean) | instructions / MAC |",
           "|---|---|---|---|---|---|---|"]
@@ -261,21 +286,33 @@ def quant_section(x86, m4, real):
         n = ic["steps"]
         enc_macs = rep["macs_encoder"] / rep["report_length"] * n
         step = ic["steps_insns"] / n
-        L.append("| %s | %s | %d B | %d | %.2f | %.0f | %.2f |" % (
-            name, label, rep["weight_bytes"], ic["encoder_insns"], ic["encoder_insns"] / enc_macs, step,
-            step / rep["macs_decoder_step"]))
-    L += ["", "On Cortex-M4 an int8 weight costs a load, a move and a convert before its FMA. The scalar",
-          "k_linear_w8 spreads that over four rows in the encoder, but a decoder step has one row: w8",
-          "buys flash here, not speed. Integer kernels (int8 activations, SMLAD) are what change that.", "",
-          "### Accuracy on the trained models' whole held-out sets (`regress/real`, NW=1000 NF=761)", "",
-          "| model | metric | fp32 | w8 | difference |", "|---|---|---|---|---|"]
-    f32, q8 = _num(real["fortune-fp32"], "C"), _num(real["fortune-w8"], "C")
-    L.append("| fortune | bits/char | %.6f | %.6f | %+.6f |" % (f32, q8, q8 - f32))
-    for metric in ("exact", "CER"):
-        a, b = _num(real["dedict-fp32"], metric), _num(real["dedict-w8"], metric)
-        L.append("| dedict | %s | %.4f | %.4f | %+.4f |" % ("exact match" if metric == "exact" else metric, a, b, b - a))
-    L += ["", "Each C build equals PyTorch running the same weights (`ref.py`, and `ref.py --quantize w8`):",
-          "", "```"] + [real[k] for k in ("dedict-fp32", "dedict-w8", "fortune-fp32", "fortune-w8")] + ["```", QUANT_END]
+        L.append("| %s | %s | %d B | %d | %s | %.0f | %.2f |" % (
+            name, label, rep["weight_bytes"], ic["encoder_insns"],
+            "%.2f" % (ic["encoder_insns"] / enc_macs) if enc_macs else "-", step, step / rep["macs_decoder_step"]))
+    L += ["", "### The int8 matmul alone (`k_linear_i8`, `ICOUNT=1 tests/int8/run.sh`), instructions per MAC", "",
+          "| shape | Cortex-M4 ltcc | CMSIS-NN arm_fully_connected_s8 | CMSIS-NN arm_nn_mat_mult_nt_t_s8 | Cortex-M55 ltcc |",
+          "|---|---|---|---|---|"]
+    m55 = dict(kern.get("cortex-m55", []))
+    for shape, v in kern.get("cortex-m4", []):
+        c = CMSIS_M4.get(shape, (float("nan"), float("nan")))
+        L.append("| %s | %.2f | %.2f | %.2f | %.2f |" % (shape, v, c[0], c[1], m55.get(shape, float("nan"))))
+    L += ["", "Each includes quantizing the 30 input rows. CMSIS-NN's figures are from issue 9, measured in QEMU",
+          "on the same shapes; on Cortex-M55 it takes 0.49-0.70 (GCC 12).", ""]
+    L += accuracy_rows(real)
+    L.append(QUANT_END)
+    return L
+
+
+def accuracy_rows(real):
+    L = ["### Accuracy on the trained models' whole held-out sets (`regress/real`, NW=1000 NF=761)", "",
+         "| model | metric | fp32 | w8 | ltcc int8 | PyTorch dynamic int8 |", "|---|---|---|---|---|---|"]
+    def cell(key, word, fmt):
+        return fmt % _num(real[key], word) if key in real and word + " " in real[key] else "-"
+    L.append("| fortune | bits/char | %s |" % " | ".join(cell("fortune-" + v, "C", "%.6f") for v in ("fp32", "w8", "int8", "peer")))
+    for metric, label in (("exact", "exact match"), ("CER", "CER")):
+        L.append("| dedict | %s | %s |" % (label, " | ".join(cell("dedict-" + v, metric, "%.4f")
+                                                             for v in ("fp32", "w8", "int8", "peer"))))
+    L += ["", "The lines each figure comes from:", "", "```"] + [real[k] for k in sorted(real)] + ["```"]
     return L
 
 

@@ -217,6 +217,11 @@ fi
 # sets or larger (NW=500 NF=200: fortune +0.00078 against PyTorch's
 # +0.0028, dedict 476 words against its 476; all 1000/761: +0.00065 against
 # +0.0020, 959 against 949); a handful of items (NW=50 NF=10) can fail them.
+# PyTorch's count is allowed 1% of the words of slack: its int8 GEMM is
+# onednn's, whose kernels (and their int16 saturation) differ from CPU to
+# CPU, so on the default 500 words, where the two tie, the C could fail on
+# a machine only because PyTorch did better there. The full sets, in
+# docs/benchmarks.md, are where the two are ranked.
 if [ -n "$peer_f" ]; then
 	if ! wait "$peer_f" || ! grep -q '^peer fortune' "$B/fortune-peer.out"; then
 		bad "fortune-peer: regress/real/peer.py failed"
@@ -244,8 +249,8 @@ if [ -n "$peer_d" ]; then
 		f=$(after dedict-fp32 "CER") p=$(sed -n 's/.* fp32 on \([0-9]*\)\/.*/\1/p' "$B/dedict-peer.out")
 		if [ -z "$k" ] || [ -z "$q" ] || [ -z "$p" ]; then
 			bad "dedict-int8: no agreement with fp32 to compare (${k:-?} words, CER ${q:-?}, PyTorch's dynamic int8 ${p:-?})"
-		elif [ "${k%/*}" -ge "$p" ] && awk "BEGIN { d = $q - $f; exit !(d <= 0.01 && d >= -0.01) }"; then
-			ok "dedict-int8: greedy output equal to fp32's on $k words (PyTorch's dynamic int8: $p), CER $q against fp32's $f (within 0.01)"
+		elif [ "${k%/*}" -ge $((p - (${k#*/} + 99) / 100)) ] && awk "BEGIN { d = $q - $f; exit !(d <= 0.01 && d >= -0.01) }"; then
+			ok "dedict-int8: greedy output equal to fp32's on $k words (PyTorch's dynamic int8: $p, less 1%), CER $q against fp32's $f (within 0.01)"
 		else
 			bad "dedict-int8: greedy output equal to fp32's on $k words (PyTorch's dynamic int8: $p), CER $q, fp32 $f (within 0.01 wanted)"
 		fi
