@@ -48,16 +48,6 @@ def load(weights):
     return cfg, qmodel
 
 
-def edit_distance(a, b):
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def dedict(weights, path):
     import train_translit as tt
     cfg, model = load(weights)
@@ -79,7 +69,7 @@ def dedict(weights, path):
         gen, _ = reference.greedy_incremental(model, cfg, model.encode(src), [eos])
         same += gen == fp32
         exact += gen == tgt
-        errs += edit_distance(gen, tgt)
+        errs += tt.edit_distance(gen, tgt)
         chars += len(tgt)
     print("peer dedict: %d words, dynamic int8 (%s): exact %.4f CER %.4f, "
           "greedy identical to fp32 on %d/%d words (%.1f%%)" % (
