@@ -462,7 +462,11 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 		U, m->bos, U, m->pad, U, m->eos, U, m->unk);
 	fprintf(f, "#define %s_ARENA_BYTES  %zu\n", U, ir->arena_floats * 4);
 	fprintf(f, "#define %s_STATE_BYTES  %zu\n", U, ir->state_floats * 4);
-	fprintf(f, "#define %s_WEIGHT_BYTES %zu\n\n", U, ir->weight_bytes);
+	fprintf(f, "#define %s_WEIGHT_BYTES %zu\n", U, ir->weight_bytes);
+	if (ir->qx_bytes)  /* static, beside arena and state: RAM the caller does not give */
+		fprintf(f, "#define %s_QX_BYTES     %zu   /* int8 matmuls' quantized input rows (static) */\n",
+			U, ir->qx_bytes);
+	fputc('\n', f);
 	fprintf(f, "/* return codes */\n#define %s_ERR_TOKEN     (-1)  /* token id outside the vocabulary */\n", U);
 	fprintf(f, "#define %s_ERR_LENGTH    (-2)  /* length < 1 or above the maximum, or NULL */\n", U);
 	fprintf(f, "#define %s_ERR_FULL      (-3)  /* decoder already at max target length */\n", U);
@@ -471,6 +475,7 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 	if (o->external_buffers)
 		fprintf(f, "#define %s_ERR_NO_BUFFERS (-5) /* %s_set_buffers not called yet */\n", U, P);
 	fputc('\n', f);
+	fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	if (o->external_buffers) {
 		fprintf(f, "/* Give the model its memory before anything else: arena %s_ARENA_BYTES and\n"
 			   " * state %s_STATE_BYTES bytes, float-aligned, kept for as long as the model is used.\n"
@@ -493,5 +498,5 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 			   " * (the final EOS not included) and returns how many, or an error code. */\n");
 		fprintf(f, "int %s_greedy(const int32_t *src, int32_t n, int32_t *out, int32_t max_out);\n", P);
 	}
-	fprintf(f, "\n#endif\n");
+	fprintf(f, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }

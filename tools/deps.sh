@@ -23,6 +23,9 @@ need python3-torch  /usr/bin/python3 -c "import torch"
 # (make fuzz, make check-fuzz): clang 14, its ASan/UBSan/libFuzzer runtimes
 need clang               command -v clang
 need libclang-rt-14-dev  dpkg -s libclang-rt-14-dev
+# the generated header from C++ (tests/cxx; arm-none-eabi-g++ comes with
+# gcc-arm-none-eabi, in runtime/packages.txt)
+need g++                 command -v g++
 # the toolchains, emulators and data the target and real-model tests use,
 # listed one package a line beside those tests
 for list in runtime/packages.txt regress/real/packages.txt; do

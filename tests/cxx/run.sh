@@ -1,0 +1,43 @@
+#!/bin/sh
+# run.sh — the generated header from C++: one driver (both.c) built as C
+# and as C++ against the same compiled model must print the same logits,
+# for an encoder-decoder model and an LM; and arm-none-eabi-g++ compiles
+# it for cortex-m4 calling the model's unmangled C symbols.
+# Usage: tests/cxx/run.sh   (from the repo root, after make)
+set -u
+LTCC=${LTCC:-build/ltcc}
+B=${B:-build/cxx}
+pass=0 fail=0
+ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
+bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
+
+for m in mixed lm; do
+	d=$B/$m
+	rm -rf "$d"; mkdir -p "$d"
+	if ! "$LTCC" "models/$m.ltd" --quantize int8 -o "$d/m.c" --prefix m \
+	   || ! cc -std=c99 -O2 -Wall -Wextra -Werror -c "$d/m.c" -o "$d/m.o" \
+	   || ! cc -std=c99 -O2 -Wall -Wextra -Werror -I"$d" tests/cxx/both.c "$d/m.o" -o "$d/c" -lm \
+	   || ! g++ -x c++ -std=c++11 -O2 -Wall -Wextra -Werror -I"$d" -c tests/cxx/both.c -o "$d/cxx.o" \
+	   || ! g++ "$d/cxx.o" "$d/m.o" -o "$d/cxx" -lm; then
+		bad "$m: the C++ driver does not build or link against the generated C"; continue
+	fi
+	if "$d/c" > "$d/c.out" && "$d/cxx" > "$d/cxx.out" && [ -s "$d/c.out" ] && cmp -s "$d/c.out" "$d/cxx.out"; then
+		ok "$m: C and C++ drivers print the same $(wc -l < "$d/c.out") logits"
+	else
+		bad "$m: the C++ driver's output differs from the C driver's"
+	fi
+	mkdir -p "$d/m4"
+	if ! "$LTCC" "models/$m.ltd" -t cortex-m4 --quantize int8 --no-fit-check -o "$d/m4/m.c" --prefix m; then
+		bad "$m: ltcc failed for cortex-m4"; continue
+	fi
+	if arm-none-eabi-g++ -x c++ -std=c++11 -O2 -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 \
+	     -Wall -Wextra -Werror -I"$d/m4" -c tests/cxx/both.c -o "$d/m4cxx.o" \
+	   && arm-none-eabi-nm "$d/m4cxx.o" | grep -qE ' U m_decode_step$' \
+	   && ! arm-none-eabi-nm "$d/m4cxx.o" | grep -q ' U _Z'; then
+		ok "$m: arm-none-eabi-g++ compiles it for cortex-m4, calling the unmangled m_decode_step"
+	else
+		bad "$m: arm-none-eabi-g++ build, or mangled model symbols"
+	fi
+done
+echo "cxx: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
