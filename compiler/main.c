@@ -174,6 +174,18 @@ static size_t parse_size(const char *s)
 	return (size_t)v << shift;
 }
 
+/* The option getopt just refused, as the user wrote it: a short one is
+ * optopt (in a cluster such as -O2, optind has not moved past it yet, and
+ * argv[optind - 1] may be an operand getopt permuted), a long one is the
+ * argument getopt stepped over (optopt is then its value, not its name). */
+static const char *option_text(char **argv)
+{
+	const char *last = argv[optind - 1];
+	if (strncmp(last, "--", 2) && optopt > 0 && optopt < 128 && optopt != '?')
+		return arena_printf("-%c", optopt);
+	return last;
+}
+
 /* --quantize MODE; given twice, the two must agree. */
 static void set_quant(Opts *o, const char *mode)
 {
@@ -276,8 +288,8 @@ static void take_option(Opts *o, int c, char **argv)
 		break;
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
 	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);
-	case ':': bad_usage("option '%s' needs a value", argv[optind - 1]);
-	default: bad_usage("unknown option '%s'", argv[optind - 1]);
+	case ':': bad_usage("option '%s' needs a value", option_text(argv));
+	default: bad_usage("unknown option '%s'", option_text(argv));
 	}
 }
 

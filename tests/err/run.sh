@@ -145,6 +145,12 @@ $help
 usage usage-unknown-short-option 2 "ltcc: unknown option '-x'
 $help
 " -x "$toy" -o "$tmp/usage-unknown-short-option/out.c"
+usage usage-unknown-option-after-operand 2 "ltcc: unknown option '-O'
+$help
+" "$toy" -O2 -o "$tmp/usage-unknown-option-after-operand/out.c"
+usage usage-long-option-needs-value 2 "ltcc: option '--report-json' needs a value
+$help
+" "$toy" --report-json
 usage usage-option-needs-value 2 "ltcc: option '-o' needs a value
 $help
 " "$toy" -o
