@@ -423,6 +423,7 @@ typedef struct Target {
 } Target;
 
 Target *tgt_find(const char *name);        /* built-in; NULL if unknown or invalid */
+const char *tgt_suggest(const char *name); /* the built-in name closest to a mistyped one, or NULL */
 Target *tgt_load_file(const char *path);   /* NULL after reporting */
 Target *tgt_parse(const char *buf, size_t len, const char *name);  /* likewise */
 void tgt_list(FILE *f);

@@ -420,7 +420,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	} else if (!(tgt = tgt_find(o.target))) {
-		bad_usage("unknown target '%s' (ltcc --list-targets shows them)", o.target);
+		const char *near = tgt_suggest(o.target);
+		bad_usage("%s", arena_printf("unknown target '%s'%s (ltcc --list-targets shows them)", o.target,
+					     near ? arena_printf("; did you mean '%s'?", near) : ""));
 	}
 	bool dumped = false;
 	IR *ir = compile(&o, &dumped);

@@ -157,6 +157,9 @@ $help
 usage usage-unknown-target 2 "ltcc: unknown target 'avx' (ltcc --list-targets shows them)
 $help
 " "$toy" -t avx -o "$tmp/usage-unknown-target/out.c"
+usage usage-unknown-target-near 2 "ltcc: unknown target 'cortex-m3'; did you mean 'cortex-m4'? (ltcc --list-targets shows them)
+$help
+" "$toy" -t cortex-m3 -o "$tmp/usage-unknown-target-near/out.c"
 usage usage-bad-prefix 2 "ltcc: prefix '9x' is not a C identifier
 $help
 " "$toy" --prefix 9x -o "$tmp/usage-bad-prefix/out.c"
