@@ -20,6 +20,8 @@ static const char usage[] =
 "  -t, --target NAME      target to specialise for (default generic)\n"
 "      --target-file FILE use your own target description (XML, see targets/)\n"
 "      --list-targets     list the built-in targets\n"
+"      --print-cflags     print the flags the target's generated C is built with\n"
+"                         (with -t or --target-file; no model file) and stop\n"
 "      --no-fit-check     compile even if the model exceeds the target's flash or RAM\n"
 "      --prefix NAME      symbol prefix of the generated API (default: model name)\n"
 "  -d, --dump WHAT        print WHAT and stop: 'ast', 'model' or 'ir'\n"
@@ -149,7 +151,7 @@ typedef struct Opts {
 	const char *rjson, *rsvg, *tbdir;
 	const char **goldens;
 	int ngold;
-	bool report, fit_check, ext;
+	bool report, fit_check, ext, print_cflags;
 	const char *sec_weights, *sec_arena, *sec_state;
 	size_t max_weights;
 	Quant quant;
@@ -216,7 +218,8 @@ static bool valid_file_name(const char *s)
 }
 
 /* long options without a short letter */
-enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS, OPT_MAX_WEIGHTS, OPT_QUANTIZE };
+enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS, OPT_MAX_WEIGHTS, OPT_QUANTIZE,
+       OPT_PRINT_CFLAGS };
 
 static const struct option longs[] = {
 	{ "output", required_argument, 0, 'o' },
@@ -225,6 +228,7 @@ static const struct option longs[] = {
 	{ "dump", required_argument, 0, 'd' },
 	{ "target-file", required_argument, 0, 'T' },
 	{ "list-targets", no_argument, 0, 'L' },
+	{ "print-cflags", no_argument, 0, OPT_PRINT_CFLAGS },
 	{ "no-fit-check", no_argument, 0, 'F' },
 	{ "emit-testbench", required_argument, 0, 'E' },
 	{ "golden", required_argument, 0, 'g' },
@@ -286,6 +290,7 @@ static void take_option(Opts *o, int c, char **argv)
 	case OPT_QUANTIZE:
 		set_quant(o, optarg);
 		break;
+	case OPT_PRINT_CFLAGS: o->print_cflags = true; break;
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
 	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);
 	case ':': bad_usage("option '%s' needs a value", option_text(argv));
@@ -332,6 +337,11 @@ static Opts parse_args(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, ":o:t:d:hV", longs, NULL)) != -1)
 		take_option(&o, c, argv);
+	if (o.print_cflags) {  /* a question about the target: no model */
+		if (optind != argc)
+			bad_usage("--print-cflags takes no model file, not '%s'", argv[optind]);
+		return o;
+	}
 	if (optind != argc - 1)
 		bad_usage("%s", optind >= argc ? "expected one model file (MODEL.ltd)" : "expected exactly one model file");
 	o.ltd = argv[optind];
@@ -423,6 +433,12 @@ int main(int argc, char **argv)
 		const char *near = tgt_suggest(o.target);
 		bad_usage("%s", arena_printf("unknown target '%s'%s (ltcc --list-targets shows them)", o.target,
 					     near ? arena_printf("; did you mean '%s'?", near) : ""));
+	}
+	if (o.print_cflags) {
+		printf("%s\n", tgt->cflags);
+		tgt_cleanup();
+		arena_free_all();
+		return 0;
 	}
 	bool dumped = false;
 	IR *ir = compile(&o, &dumped);

@@ -39,5 +39,17 @@ check list-targets 0 "$LTCC" --list-targets
 for t in generic x86-avx2 cortex-m4 cortex-m7 cortex-m55 riscv32; do
 	grep -q "^$t " "$tmp/out" && { echo "[PASS] listed $t"; pass=$((pass+1)); } || { echo "[FAIL] $t not listed"; fail=$((fail+1)); }
 done
+# --print-cflags: what the generated file's "build:" line says, per target
+for t in generic x86-avx2 cortex-m4 cortex-m7 cortex-m55 riscv32; do
+	"$LTCC" models/mixed.ltd -t "$t" --no-fit-check -o "$tmp/m.c" --prefix m >/dev/null 2>&1
+	want=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$tmp/m.c")
+	got=$("$LTCC" --print-cflags -t "$t")
+	if [ -n "$want" ] && [ "$got" = "$want" ]; then
+		echo "[PASS] print-cflags $t"; pass=$((pass+1))
+	else
+		echo "[FAIL] print-cflags $t: '$got', the generated file says '$want'"; fail=$((fail+1))
+	fi
+done
+check print-cflags-with-model 2 "$LTCC" --print-cflags models/mixed.ltd
 echo "targets: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
