@@ -74,6 +74,7 @@ typedef struct Out {
 	char *path, *tmp;   /* malloc'd: the signal handler reads them */
 	char *backup;       /* the previous file, hard-linked aside during commit */
 	FILE *f;
+	bool same;          /* the previous file holds these bytes already: kept */
 } Out;
 
 static Out outs[MAX_OUT];
@@ -183,11 +184,34 @@ static bool can_replace(const Out *o)
 	return true;
 }
 
+/* Does the file at `path` hold exactly the bytes of `tmp`? Then it stays,
+ * with its time stamp, and what includes or depends on it is not rebuilt. */
+static bool same_bytes(const char *path, const char *tmp)
+{
+	struct stat a, b;
+	if (stat(path, &a) != 0 || stat(tmp, &b) != 0 || !S_ISREG(a.st_mode) || a.st_size != b.st_size)
+		return false;
+	FILE *f = fopen(path, "rb"), *g = fopen(tmp, "rb");
+	bool same = f && g;
+	char x[4096], y[4096];
+	size_t n;
+	while (same && (n = fread(x, 1, sizeof x, f)) > 0)
+		same = fread(y, 1, n, g) == n && !memcmp(x, y, n);
+	same = same && !ferror(f) && fgetc(g) == EOF;
+	if (f)
+		fclose(f);
+	if (g)
+		fclose(g);
+	return same;
+}
+
 /* Put back what the first `done` renames replaced. */
 static void roll_back(int done)
 {
 	for (int i = 0; i < done; i++) {
 		Out *o = &outs[i];
+		if (o->same)
+			continue;
 		if (o->backup)
 			rename(o->backup, o->path);
 		else
@@ -207,6 +231,8 @@ bool out_commit(void)
 	/* keep each previous file under a second name until all renames held */
 	for (int i = 0; i < nouts; i++) {
 		Out *o = &outs[i];
+		if ((o->same = same_bytes(o->path, o->tmp)))
+			continue;
 		size_t n = strlen(o->path) + 16;
 		o->backup = malloc(n);
 		if (!o->backup)
@@ -220,7 +246,7 @@ bool out_commit(void)
 	}
 	int i = 0;
 	for (; i < nouts; i++)
-		if (rename(outs[i].tmp, outs[i].path) != 0) {
+		if (!outs[i].same && rename(outs[i].tmp, outs[i].path) != 0) {
 			diag_plain_error("cannot create %s: %s", outs[i].path, strerror(errno));
 			break;
 		}

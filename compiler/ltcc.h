@@ -52,7 +52,9 @@ void *file_read(const char *path, const char *what, size_t limit, size_t *len);
  * reporting. */
 FILE *out_create(const char *path);
 /* Close and rename every output, or none: on any failure the previous files
- * are back in place and the temporaries gone. False after reporting. */
+ * are back in place and the temporaries gone. An output whose file holds
+ * the same bytes already is left alone, time stamp and all, so a build does
+ * not recompile what includes it. False after reporting. */
 bool out_commit(void);
 void out_abort(void);                        /* drop every temporary */
 

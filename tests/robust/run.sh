@@ -225,6 +225,25 @@ run atomic-all-written 0 "$LTCC" models/mixed.ltd -o "$A/out.c" --report-json "$
 touch "$A/ref"
 [ "$(stat -c %a "$A/out.c")" = "$(stat -c %a "$A/ref")" ] &&
 	ok "atomic-mode: outputs get the usual permissions" || bad "atomic-mode: out.c is $(stat -c %a "$A/out.c")"
+# unchanged outputs keep their time stamps; a changed one is replaced
+"$LTCC" models/mixed.ltd -o "$A/out.c" >/dev/null 2>&1
+touch -d '2001-01-01' "$A/out.c" "$A/out.h"
+old=$(stat -c %Y "$A/out.c")
+if run atomic-unchanged-kept 0 "$LTCC" models/mixed.ltd -o "$A/out.c" && clean atomic-unchanged-kept "$A"; then
+	if [ "$(stat -c %Y "$A/out.c")" = "$old" ] && [ "$(stat -c %Y "$A/out.h")" = "$old" ]; then
+		ok "atomic-unchanged-kept: same bytes, out.c and out.h untouched"
+	else
+		bad "atomic-unchanged-kept: an output with the same bytes was rewritten"
+	fi
+fi
+if run atomic-changed-replaced 0 "$LTCC" models/mixed.ltd -o "$A/out.c" --quantize w8 &&
+   clean atomic-changed-replaced "$A"; then
+	if [ "$(stat -c %Y "$A/out.c")" != "$old" ] && grep -q 'int8_t' "$A/out.c"; then
+		ok "atomic-changed-replaced: new bytes, out.c replaced"
+	else
+		bad "atomic-changed-replaced: out.c kept its old bytes"
+	fi
+fi
 
 echo "robust: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
