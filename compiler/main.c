@@ -20,6 +20,9 @@ static const char usage[] =
 "  -t, --target NAME      target to specialise for (default generic)\n"
 "      --target-file FILE use your own target description (XML, see targets/)\n"
 "      --list-targets     list the built-in targets\n"
+"      -MD                also write a make-style depfile, OUTPUT with .d: the .c\n"
+"                         and .h depend on the .ltd, the weights, the target file\n"
+"      -MF FILE           write that depfile to FILE instead\n"
 "      --print-cflags     print the flags the target's generated C is built with\n"
 "                         (with -t or --target-file; no model file) and stop\n"
 "      --no-fit-check     compile even if the model exceeds the target's flash or RAM\n"
@@ -152,6 +155,7 @@ typedef struct Opts {
 	const char **goldens;
 	int ngold;
 	bool report, fit_check, ext, print_cflags;
+	const char *depfile;    /* -MD: "" (beside the output), -MF FILE: FILE */
 	const char *sec_weights, *sec_arena, *sec_state;
 	size_t max_weights;
 	Quant quant;
@@ -291,6 +295,15 @@ static void take_option(Opts *o, int c, char **argv)
 		set_quant(o, optarg);
 		break;
 	case OPT_PRINT_CFLAGS: o->print_cflags = true; break;
+	case 'M':  /* gcc's spellings: -MD, -MF FILE (or -MFFILE) */
+		if (!strcmp(optarg, "D"))
+			o->depfile = o->depfile ? o->depfile : "";
+		else if (optarg[0] == 'F' && (optarg[1] || argv[optind]))
+			o->depfile = optarg[1] ? optarg + 1 : argv[optind++];
+		else
+			bad_usage("%s", optarg[0] == 'F' ? "option '-MF' needs a value"
+						: arena_printf("unknown option '-M%s' (-MD or -MF FILE)", optarg));
+		break;
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
 	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);
 	case ':': bad_usage("option '%s' needs a value", option_text(argv));
@@ -335,7 +348,7 @@ static Opts parse_args(int argc, char **argv)
 	o.cmd = cmd;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":o:t:d:hV", longs, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":o:t:d:M:hV", longs, NULL)) != -1)
 		take_option(&o, c, argv);
 	if (o.print_cflags) {  /* a question about the target: no model */
 		if (optind != argc)
@@ -392,6 +405,55 @@ static IR *compile(const Opts *o, bool *dumped)
 /* Every output file, as one transaction: reports, testbench, .c and .h
  * are all written to temporaries and renamed into place together, only
  * after everything (the fit check included) succeeded. */
+/* A path as a make word: space, '#' and '$' escaped; NULL if make cannot
+ * say it (a newline, or a backslash before what it would escape). */
+static const char *make_word(const char *s)
+{
+	char *d = arena_alloc(2 * strlen(s) + 1), *p = d;
+	for (; *s; s++) {
+		if (*s == '\n' || *s == '\r' || (*s == '\\' && strchr(" #\\", s[1] ? s[1] : ' ')))
+			return NULL;
+		if (*s == '$')
+			*p++ = '$';
+		else if (*s == ' ' || *s == '#' || *s == '\t')
+			*p++ = '\\';
+		*p++ = *s;
+	}
+	*p = 0;
+	return d;
+}
+
+/* -MD / -MF: the .c and .h depend on the .ltd, the weights and the target
+ * file; each of those also gets an empty rule, so a deleted one makes the
+ * build rerun ltcc (which then says what is missing) instead of stopping. */
+static bool write_depfile(const Opts *o, const IR *ir, const char *out, const char *hpath)
+{
+	const char *path = *o->depfile ? o->depfile : arena_printf("%.*s.d", (int)strlen(out) - 2, out);
+	const char *deps[] = { o->ltd, ir->m->weights_path, o->tfile };
+	const char *w[5] = { make_word(out), make_word(hpath) };
+	for (int i = 0; i < 3; i++)
+		if (deps[i] && !(w[2 + i] = make_word(deps[i]))) {
+			diag_plain_error("cannot write a depfile: make cannot name '%s'", emit_comment_text(deps[i]));
+			return false;
+		}
+	if (!w[0] || !w[1]) {
+		diag_plain_error("cannot write a depfile: make cannot name '%s'", out);
+		return false;
+	}
+	FILE *f = out_create(path);
+	if (!f)
+		return false;
+	fprintf(f, "%s %s:", w[0], w[1]);
+	for (int i = 2; i < 5; i++)
+		if (w[i])
+			fprintf(f, " %s", w[i]);
+	fputc('\n', f);
+	for (int i = 2; i < 5; i++)
+		if (w[i])
+			fprintf(f, "%s:\n", w[i]);
+	return true;
+}
+
 static bool write_outputs(const Opts *o, const IR *ir, const Target *tgt)
 {
 	if (o->report)
@@ -416,7 +478,7 @@ static bool write_outputs(const Opts *o, const IR *ir, const Target *tgt)
 		return false;
 	emit_c(ir, &eo, c, base_name(hpath));
 	emit_h(ir, &eo, h);
-	return true;
+	return !o->depfile || write_depfile(o, ir, out, hpath);
 }
 
 int main(int argc, char **argv)

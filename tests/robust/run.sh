@@ -245,5 +245,22 @@ if run atomic-changed-replaced 0 "$LTCC" models/mixed.ltd -o "$A/out.c" --quanti
 	fi
 fi
 
+# -MD: a depfile make can use; the outputs go stale when the weights change
+D=$T/dep
+mkdir -p "$D"
+cp models/mixed.ltd models/mixed.safetensors "$D/"
+printf 'm.c:\n\t@echo rebuild\n-include m.d\n' > "$D/Makefile"
+abs_ltcc=$(cd "$(dirname "$LTCC")" && pwd)/$(basename "$LTCC")
+if run depfile 0 sh -c 'cd "$1" && "$2" mixed.ltd -o m.c -MD' sh "$D" "$abs_ltcc" && clean depfile "$D"; then
+	touch -d '2001-01-01' "$D/mixed.ltd" "$D/mixed.safetensors"
+	if [ "$(make -s -C "$D" m.c)" = "" ] && touch "$D/mixed.safetensors" && [ "$(make -s -C "$D" m.c)" = rebuild ] \
+	   && grep -q '^m.c m.h: mixed.ltd mixed.safetensors$' "$D/m.d"; then
+		ok "depfile: m.d names the .ltd and the weights; make rebuilds when the weights change"
+	else
+		bad "depfile: make does not see the dependencies in m.d"; sed 's/^/    /' "$D/m.d"
+	fi
+fi
+run depfile-mf-needs-value 2 "$LTCC" "$D/mixed.ltd" -o "$D/m.c" -MF && ok "depfile-mf-needs-value: usage error"
+
 echo "robust: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
