@@ -326,6 +326,13 @@ static void check_options(const Opts *o)
 	for (int i = 0; i < 3; i++)
 		if (secs[i] && !valid_section(secs[i]))
 			bad_usage("section name '%s' may hold only letters, digits, '_', '.' and '$'", secs[i]);
+	/* zeros in any other section would be stored in the image (PROGBITS):
+	 * GCC and Clang make .bss* and .noinit* sections NOBITS */
+	for (int i = 1; i < 3; i++)
+		if (secs[i] && strncmp(secs[i], ".bss", 4) && strncmp(secs[i], ".noinit", 7))
+			bad_usage("%s", arena_printf("section '%s' for the %s: name it .bss.NAME or .noinit.NAME, so its "
+						     "zeros stay out of the load image (the linker script places it)",
+						     secs[i], i == 1 ? "arena" : "state"));
 	if (o->out && (strlen(o->out) < 3 || strcmp(o->out + strlen(o->out) - 2, ".c")))
 		bad_usage("output '%s' must end in .c (the header is written beside it)", o->out);
 	if (o->out && !valid_file_name(base_name(o->out)))

@@ -124,8 +124,23 @@ run inject-section 2 "$LTCC" models/mixed.ltd --section-weights 'w")))int ltcc_i
 	says inject-section "section name" && ok "inject-section: refused"
 run inject-output-name 2 "$LTCC" models/mixed.ltd -o "$I/a\"b.c" &&
 	says inject-output-name "the file name may hold only" && ok "inject-output-name: refused"
-run section-ordinary 0 "$LTCC" models/mixed.ltd --section-weights .rodata.ext_flash --section-arena .bss.dtcm -o "$I/s.c" &&
+run section-ordinary 0 "$LTCC" models/mixed.ltd --section-weights .rodata.ext_flash --section-arena .bss.dtcm \
+	--section-state .noinit.sram2 -o "$I/s.c" &&
 	grep -q 'section(".rodata.ext_flash")' "$I/s.c" && ok "section-ordinary: accepted"
+# arena and state in their sections hold no bytes in the object (NOBITS)
+if cc -std=c99 -O2 -c "$I/s.c" -o "$I/s.o" 2>/dev/null; then
+	if objdump -h "$I/s.o" | grep -A1 -E ' \.(bss\.dtcm|noinit\.sram2) ' | grep -q CONTENTS; then
+		bad "section-nobits: arena or state stored in the object"
+	elif objdump -h "$I/s.o" | grep -q ' \.bss\.dtcm ' && objdump -h "$I/s.o" | grep -q ' \.noinit\.sram2 '; then
+		ok "section-nobits: .bss.dtcm and .noinit.sram2 take no bytes in the object"
+	else
+		bad "section-nobits: the sections are missing from the object"
+	fi
+else
+	bad "section-nobits: s.c does not compile"
+fi
+run section-load-image 2 "$LTCC" models/mixed.ltd --section-arena .dtcm -o "$I/s.c" &&
+	says section-load-image "name it .bss.NAME or .noinit.NAME" && ok "section-load-image: refused"
 
 # ---- inject: a golden file's name, which the testbench prints ----
 if "$PY" tools/reference.py models/mixed.json models/mixed.safetensors "$I/gold" >/dev/null 2>"$T/ref.err"; then
