@@ -463,6 +463,8 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 	fprintf(f, "#define %s_ARENA_BYTES  %zu\n", U, ir->arena_floats * 4);
 	fprintf(f, "#define %s_STATE_BYTES  %zu\n", U, ir->state_floats * 4);
 	fprintf(f, "#define %s_WEIGHT_BYTES %zu\n", U, ir->weight_bytes);
+	fprintf(f, "#define %s_ALIGN        %d   /* bytes: weights, arena and state (the target's) */\n",
+		U, o->target->align);
 	if (ir->qx_bytes)  /* static, beside arena and state: RAM the caller does not give */
 		fprintf(f, "#define %s_QX_BYTES     %zu   /* int8 matmuls' quantized input rows (static) */\n",
 			U, ir->qx_bytes);
@@ -478,8 +480,8 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 	fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 	if (o->external_buffers) {
 		fprintf(f, "/* Give the model its memory before anything else: arena %s_ARENA_BYTES and\n"
-			   " * state %s_STATE_BYTES bytes, float-aligned, kept for as long as the model is used.\n"
-			   " * Calling it again starts over: a new sequence, %s. */\n", U, U,
+			   " * state %s_STATE_BYTES bytes, float-aligned (%s_ALIGN is best), kept for as long as the\n"
+			   " * model is used. Calling it again starts over: a new sequence, %s. */\n", U, U, U,
 			m->is_lm ? "its history cleared" : "and a source to encode before the next step");
 		fprintf(f, "void %s_set_buffers(float *arena, float *state);\n", P);
 	}

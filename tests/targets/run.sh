@@ -43,6 +43,12 @@ done
 for t in generic x86-avx2 cortex-m4 cortex-m7 cortex-m55 riscv32; do
 	"$LTCC" models/mixed.ltd -t "$t" --no-fit-check -o "$tmp/m.c" --prefix m >/dev/null 2>&1
 	want=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$tmp/m.c")
+	align=$(sed -n 's/.*<memory align="\([0-9]*\)".*/\1/p' "targets/$t.xml")
+	if grep -q "^#define M_ALIGN  *$align " "$tmp/m.h" && grep -q "aligned($align)" "$tmp/m.c"; then
+		echo "[PASS] align $t: M_ALIGN $align, and the buffers get it"; pass=$((pass+1))
+	else
+		echo "[FAIL] align $t: M_ALIGN or the attribute is not the target's $align"; fail=$((fail+1))
+	fi
 	got=$("$LTCC" --print-cflags -t "$t")
 	if [ -n "$want" ] && [ "$got" = "$want" ]; then
 		echo "[PASS] print-cflags $t"; pass=$((pass+1))
