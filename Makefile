@@ -87,6 +87,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/import/run.sh
 	sh tests/int8/run.sh
 	sh tests/cxx/run.sh
+	sh tests/ctx/run.sh
 	sh regress/run.sh
 	sh regress/targets.sh
 	LTCC=$(B)/ltcc B=$(B)/real sh regress/real/run.sh

@@ -252,26 +252,23 @@ static void emit_plan(Emit *e)
 		   " * One scratch arena shared by encode and decode_step (they never run at\n"
 		   " * the same time); buffers whose live ranges overlap never share bytes.\n"
 		   " * Offsets and sizes in floats; live ranges are op indices. */\n");
-	if (e->o->external_buffers) {
-		fprintf(f, "static float *arena;  /* %zu floats, the caller's (%s_set_buffers) */\n",
-			ir->arena_floats, e->P);
-		fprintf(f, "static float *state;  /* %zu floats, the caller's: K/V caches, conv histories, cross K/V */\n",
-			ir->state_floats);
-	} else {
-		fprintf(f, "static float arena[%zu] ALIGNED%s;\n", ir->arena_floats ? ir->arena_floats : 1,
+	if (!e->o->external_buffers) {  /* the default instance's; others bring their own */
+		fprintf(f, "static float arena_buf[%zu] ALIGNED%s;\n", ir->arena_floats ? ir->arena_floats : 1,
 			section(e->o->sec_arena));
-		fprintf(f, "static float state[%zu] ALIGNED%s;  /* K/V caches, conv histories, cross K/V */\n",
+		fprintf(f, "static float state_buf[%zu] ALIGNED%s;  /* K/V caches, conv histories, cross K/V */\n",
 			ir->state_floats ? ir->state_floats : 1, section(e->o->sec_state));
 	}
 	if (ir->qx_bytes)  /* static even with external buffers: a few rows, kept apart from the floats */
 		fprintf(f, "static int16_t qx[%zu] ALIGNED;  /* int8 matmuls: up to %d input rows, quantized */\n",
 			ir->qx_bytes / 2, QX_ROWS);
-	fprintf(f, "static int32_t st_pos;    /* decoder steps taken */\n");
-	if (!ir->m->is_lm) {
-		fprintf(f, "static int32_t st_src_n;  /* source length */\n");
-		fprintf(f, "static int st_ready;      /* a source has been encoded */\n");
-	}
-	fputc('\n', f);
+	fprintf(f, "\n/* The instance a call works on (%s_ctx in the header): its buffers, position\n"
+		   " * and source length. The %s_* calls without _ctx use the default one. */\n", e->P, e->P);
+	fprintf(f, "static %s_ctx %s_default%s;\nstatic %s_ctx *cx = &%s_default;\n", e->P, e->P,
+		e->o->external_buffers ? "" : " = { arena_buf, state_buf, 0, 0, 0 }", e->P, e->P);
+	fprintf(f, "#define arena    (cx->arena_mem)\n#define state    (cx->state_mem)\n");
+	fprintf(f, "#define st_pos   (cx->pos)    /* decoder steps taken */\n");
+	fprintf(f, "#define st_src_n (cx->src_n)  /* source length */\n");
+	fprintf(f, "#define st_ready (cx->ready)  /* a source has been encoded */\n\n");
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < ir->ntensors; i++) {
 			Tensor *t = ir->tensors[i];
@@ -353,6 +350,46 @@ static void emit_calls(Emit *e, const Program *p, bool enc)
 	}
 }
 
+/* The default instance's calls: the _ctx ones on P_default. */
+static void emit_default_entries(Emit *e)
+{
+	const Model *m = e->ir->m;
+	FILE *f = e->f;
+	const char *P = e->P;
+	fprintf(f, "/* ---- the default instance ---- */\n\n");
+	if (e->o->external_buffers)
+		fprintf(f, "void %s_set_buffers(float *arena_buf, float *state_buf)\n{\n"
+			   "\t%s_init(&%s_default, arena_buf, state_buf);\n}\n\n", P, P, P);
+	fprintf(f, "void %s_reset(void)\n{\n\t%s_ctx_reset(&%s_default);\n}\n\n", P, P, P);
+	if (!m->is_lm) {
+		fprintf(f, "int %s_encode(const int32_t *src, int32_t n)\n{\n\treturn %s_ctx_encode(&%s_default, src, n);\n}\n\n",
+			P, P, P);
+		fprintf(f, "const float *%s_encoder_output(void)\n{\n\treturn %s_ctx_encoder_output(&%s_default);\n}\n\n",
+			P, P, P);
+		fprintf(f, "int %s_greedy(const int32_t *src, int32_t n, int32_t *out, int32_t max_out)\n{\n"
+			   "\treturn %s_ctx_greedy(&%s_default, src, n, out, max_out);\n}\n\n", P, P, P);
+	}
+	fprintf(f, "int %s_decode_step(int32_t token, float *logits)\n{\n"
+		   "\treturn %s_ctx_decode_step(&%s_default, token, logits);\n}\n", P, P, P);
+}
+
+static void emit_greedy(Emit *e)
+{
+	FILE *f = e->f;
+	const char *P = e->P, *U = e->U;
+	fprintf(f, "int %s_ctx_greedy(%s_ctx *ctx, const int32_t *src, int32_t n, int32_t *out, int32_t max_out)\n{\n",
+		P, P);
+	fprintf(f, "\tstatic float logits[%s_VOCAB];  /* one call at a time: shared */\n", U);
+	fprintf(f, "\tint32_t tok = %s_EOS, count = 0, i;\n", U);
+	fprintf(f, "\tint rc = %s_ctx_encode(ctx, src, n);\n\tif (rc)\n\t\treturn rc;\n", P);
+	fprintf(f, "\tif (!out && max_out > 0)\n\t\treturn %s_ERR_LENGTH;\n", U);
+	fprintf(f, "\twhile (count < max_out && ctx->pos < %s_MAX_TARGET) {\n", U);
+	fprintf(f, "\t\trc = %s_ctx_decode_step(ctx, tok, logits);\n\t\tif (rc)\n\t\t\treturn rc;\n", P);
+	fprintf(f, "\t\ttok = 0;\n\t\tfor (i = 1; i < %s_VOCAB; i++)  /* first index wins ties */\n", U);
+	fprintf(f, "\t\t\tif (logits[i] > logits[tok])\n\t\t\t\ttok = i;\n");
+	fprintf(f, "\t\tif (tok == %s_EOS)\n\t\t\tbreak;\n\t\tout[count++] = tok;\n\t}\n\treturn count;\n}\n\n", U);
+}
+
 static void emit_entries(Emit *e)
 {
 	const IR *ir = e->ir;
@@ -360,21 +397,15 @@ static void emit_entries(Emit *e)
 	FILE *f = e->f;
 	const char *P = e->P, *U = e->U;
 
-	fprintf(f, "/* ---- entry points ---- */\n\n");
-	if (e->o->external_buffers) {
-		/* new state memory holds no source and no history: start over,
-		 * or a language model's first step would read whatever it held */
-		fprintf(f, "void %s_set_buffers(float *arena_buf, float *state_buf)\n{\n", P);
-		fprintf(f, "\tarena = arena_buf;\n\tstate = state_buf;\n");
-		if (!m->is_lm)
-			fprintf(f, "\tst_ready = 0;\n");
-		fprintf(f, "\t%s_reset();\n}\n\n", P);
-	}
+	fprintf(f, "/* ---- entry points, on an instance: each sets cx first ---- */\n\n");
+	/* new state memory holds no source and no history: start over, or a
+	 * language model's first step would read whatever it held */
+	fprintf(f, "void %s_init(%s_ctx *ctx, float *arena_buf, float *state_buf)\n{\n", P, P);
+	fprintf(f, "\tctx->arena_mem = arena_buf;\n\tctx->state_mem = state_buf;\n\tctx->pos = 0;\n");
+	fprintf(f, "\tctx->src_n = 0;\n\tctx->ready = 0;\n\t%s_ctx_reset(ctx);\n}\n\n", P);
 	/* without state a reset changes nothing, not even the position:
 	 * position and history stay in step */
-	fprintf(f, "void %s_reset(void)\n{\n", P);
-	if (e->o->external_buffers)
-		fprintf(f, "\tif (!state)\n\t\treturn;\n");
+	fprintf(f, "void %s_ctx_reset(%s_ctx *ctx)\n{\n\tcx = ctx;\n\tif (!state)\n\t\treturn;\n", P, P);
 	fprintf(f, "\tst_pos = 0;\n");
 	for (int i = 0; i < ir->ntensors; i++) {
 		Tensor *t = ir->tensors[i];
@@ -385,19 +416,18 @@ static void emit_entries(Emit *e)
 	fprintf(f, "}\n\n");
 
 	if (!m->is_lm) {
-		fprintf(f, "int %s_encode(const int32_t *src, int32_t n)\n{\n\tint32_t t;\n", P);
-		if (e->o->external_buffers)
-			fprintf(f, "\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
+		fprintf(f, "int %s_ctx_encode(%s_ctx *ctx, const int32_t *src, int32_t n)\n{\n\tint32_t t;\n", P, P);
+		fprintf(f, "\tcx = ctx;\n\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
 		fprintf(f, "\tif (!src || n < 1 || n > %s_MAX_SOURCE)\n\t\treturn %s_ERR_LENGTH;\n", U, U);
 		fprintf(f, "\tfor (t = 0; t < n; t++)\n\t\tif (src[t] < 0 || src[t] >= %s_SRC_VOCAB)\n\t\t\treturn %s_ERR_TOKEN;\n", U, U);
 		emit_calls(e, &ir->encode, true);
-		fprintf(f, "\tst_src_n = n;\n\tst_ready = 1;\n\t%s_reset();\n\treturn 0;\n}\n\n", P);
-		fprintf(f, "const float *%s_encoder_output(void)\n{\n\treturn %s;\n}\n\n", P, ir->enc_out->name);
+		fprintf(f, "\tst_src_n = n;\n\tst_ready = 1;\n\t%s_ctx_reset(ctx);\n\treturn 0;\n}\n\n", P);
+		fprintf(f, "const float *%s_ctx_encoder_output(%s_ctx *ctx)\n{\n\tcx = ctx;\n\treturn arena ? %s : 0;\n}\n\n",
+			P, P, ir->enc_out->name);
 	}
 
-	fprintf(f, "int %s_decode_step(int32_t token, float *logits)\n{\n", P);
-	if (e->o->external_buffers)
-		fprintf(f, "\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
+	fprintf(f, "int %s_ctx_decode_step(%s_ctx *ctx, int32_t token, float *logits)\n{\n", P, P);
+	fprintf(f, "\tcx = ctx;\n\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
 	if (!m->is_lm)
 		fprintf(f, "\tif (!st_ready)\n\t\treturn %s_ERR_NO_SOURCE;\n", U);
 	fprintf(f, "\tif (token < 0 || token >= %s_VOCAB)\n\t\treturn %s_ERR_TOKEN;\n", U, U);
@@ -405,18 +435,9 @@ static void emit_entries(Emit *e)
 	fprintf(f, "\tif (!logits)\n\t\treturn %s_ERR_LENGTH;\n", U);
 	emit_calls(e, &ir->step, false);
 	fprintf(f, "\tst_pos++;\n\treturn 0;\n}\n\n");
-
-	if (!m->is_lm) {
-		fprintf(f, "int %s_greedy(const int32_t *src, int32_t n, int32_t *out, int32_t max_out)\n{\n", P);
-		fprintf(f, "\tstatic float logits[%s_VOCAB];\n\tint32_t tok = %s_EOS, count = 0, i;\n", U, U);
-		fprintf(f, "\tint rc = %s_encode(src, n);\n\tif (rc)\n\t\treturn rc;\n", P);
-		fprintf(f, "\tif (!out && max_out > 0)\n\t\treturn %s_ERR_LENGTH;\n", U);
-		fprintf(f, "\twhile (count < max_out && st_pos < %s_MAX_TARGET) {\n", U);
-		fprintf(f, "\t\trc = %s_decode_step(tok, logits);\n\t\tif (rc)\n\t\t\treturn rc;\n", P);
-		fprintf(f, "\t\ttok = 0;\n\t\tfor (i = 1; i < %s_VOCAB; i++)  /* first index wins ties */\n", U);
-		fprintf(f, "\t\t\tif (logits[i] > logits[tok])\n\t\t\t\ttok = i;\n");
-		fprintf(f, "\t\tif (tok == %s_EOS)\n\t\t\tbreak;\n\t\tout[count++] = tok;\n\t}\n\treturn count;\n}\n", U);
-	}
+	if (!m->is_lm)
+		emit_greedy(e);
+	emit_default_entries(e);
 }
 
 void emit_c(const IR *ir, const EmitOpts *o, FILE *f, const char *hname)
@@ -444,6 +465,37 @@ void emit_c(const IR *ir, const EmitOpts *o, FILE *f, const char *hname)
 	fprintf(f, "/* ---- blocks: decoder, one step (row) at position st_pos ---- */\n\n");
 	emit_blocks(&e, &ir->step, false);
 	emit_entries(&e);
+}
+
+/* Instances: a context per sequence, its buffers the caller's. */
+static void emit_ctx_api(const IR *ir, const EmitOpts *o, FILE *f)
+{
+	const char *P = o->prefix, *U = upper(o->prefix);
+	bool lm = ir->m->is_lm;
+	fprintf(f, "/* ---- instances ----\n"
+		   " * Each %s_ctx is one model instance: a sequence of its own, on its own\n"
+		   " * state (%s_STATE_BYTES, K/V caches and conv histories) and an arena\n"
+		   " * (%s_ARENA_BYTES of scratch, which instances may share: nothing in it\n"
+		   " * outlives a call but the encoder output). The weights are one copy for\n"
+		   " * all. One call into the model at a time (no two threads or interrupts\n"
+		   " * in it at once); between calls, instances interleave freely. The calls\n"
+		   " * without _ctx work on a default instance with buffers of its own%s. */\n",
+		P, U, U, o->external_buffers ? arena_printf(" (given by %s_set_buffers)", P) : "");
+	fprintf(f, "typedef struct %s_ctx {  /* set by %s_init */\n", P, P);
+	fprintf(f, "\tfloat *arena_mem, *state_mem;  /* aligned to %s_ALIGN is best */\n", U);
+	fprintf(f, "\tint32_t pos, src_n;     /* decoder steps taken, source length */\n");
+	fprintf(f, "\tint ready;              /* a source has been encoded */\n} %s_ctx;\n", P);
+	fprintf(f, "#define %s_CTX_BYTES (sizeof(%s_ctx))\n\n", U, P);
+	fprintf(f, "/* Give an instance its buffers and start it over. */\n");
+	fprintf(f, "void %s_init(%s_ctx *ctx, float *arena, float *state);\n", P, P);
+	if (!lm) {
+		fprintf(f, "int %s_ctx_encode(%s_ctx *ctx, const int32_t *src, int32_t n);\n", P, P);
+		fprintf(f, "const float *%s_ctx_encoder_output(%s_ctx *ctx);\n", P, P);
+		fprintf(f, "int %s_ctx_greedy(%s_ctx *ctx, const int32_t *src, int32_t n, int32_t *out, int32_t max_out);\n",
+			P, P);
+	}
+	fprintf(f, "int %s_ctx_decode_step(%s_ctx *ctx, int32_t token, float *logits);\n", P, P);
+	fprintf(f, "void %s_ctx_reset(%s_ctx *ctx);\n\n/* ---- the default instance ---- */\n", P, P);
 }
 
 void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
@@ -474,10 +526,13 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 	fprintf(f, "#define %s_ERR_FULL      (-3)  /* decoder already at max target length */\n", U);
 	if (!m->is_lm)
 		fprintf(f, "#define %s_ERR_NO_SOURCE (-4)  /* decode_step before encode */\n", U);
+	fprintf(f, "#define %s_ERR_NO_BUFFERS (-5) /* an instance without buffers%s */\n", U,
+		o->external_buffers ? arena_printf(" (%s_set_buffers not called yet)", P) : "");
 	if (o->external_buffers)
-		fprintf(f, "#define %s_ERR_NO_BUFFERS (-5) /* %s_set_buffers not called yet */\n", U, P);
+		fprintf(f, "#define %s_EXTERNAL_BUFFERS 1  /* the default instance's buffers are the caller's */\n", U);
 	fputc('\n', f);
 	fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+	emit_ctx_api(ir, o, f);
 	if (o->external_buffers) {
 		fprintf(f, "/* Give the model its memory before anything else: arena %s_ARENA_BYTES and\n"
 			   " * state %s_STATE_BYTES bytes, float-aligned (%s_ALIGN is best), kept for as long as the\n"

@@ -158,7 +158,7 @@ static int run(const char *path)
 int main(int argc, char **argv)
 {
 	int failed = 0;
-#ifdef M_ERR_NO_BUFFERS
+#ifdef M_EXTERNAL_BUFFERS
 	/* built with --external-buffers: nothing runs before the buffers come */
 	static float arena_buf[M_ARENA_BYTES / 4 + 1], state_buf[M_STATE_BYTES / 4 + 1];
 	float logits[M_VOCAB];
