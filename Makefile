@@ -40,14 +40,28 @@ $(B)/templates.o: $(B)/templates.c compiler/ltcc.h
 $(B):
 	mkdir -p $(B)
 
+# the binary, its man page, the CMake module, the bare-metal runtime and
+# the docs; uninstall removes exactly these
+SHARE = $(DESTDIR)$(PREFIX)/share
 install: $(B)/ltcc
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/man/man1 $(SHARE)/ltcc/cmake $(SHARE)/doc/ltcc \
+		$(SHARE)/ltcc/runtime/cortex-m $(SHARE)/ltcc/runtime/riscv32
 	install -m 755 $(B)/ltcc $(DESTDIR)$(PREFIX)/bin/ltcc
+	install -m 644 docs/ltcc.1 $(SHARE)/man/man1/ltcc.1
+	install -m 644 cmake/LtccModel.cmake $(SHARE)/ltcc/cmake/
+	install -m 644 runtime/README.md runtime/rt.h $(SHARE)/ltcc/runtime/
+	install -m 644 runtime/cortex-m/* $(SHARE)/ltcc/runtime/cortex-m/
+	install -m 644 runtime/riscv32/* $(SHARE)/ltcc/runtime/riscv32/
+	install -m 644 README.md docs/ltd.md docs/robustness.md docs/benchmarks.md $(SHARE)/doc/ltcc/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/ltcc $(SHARE)/man/man1/ltcc.1
+	rm -rf $(SHARE)/ltcc $(SHARE)/doc/ltcc
 
 clean:
 	rm -rf $(B) regress/golden $(MODELS:%=models/%.safetensors) $(MODELS:%=models/%.json)
 
-.PHONY: all install clean
+.PHONY: all install uninstall clean
 
 # ---- models, tests, demo ----
 MODELS = wmt iwslt lm mixed
@@ -88,6 +102,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/int8/run.sh
 	sh tests/cxx/run.sh
 	sh tests/ctx/run.sh
+	sh tests/firmware/run.sh
 	sh regress/run.sh
 	sh regress/targets.sh
 	LTCC=$(B)/ltcc B=$(B)/real sh regress/real/run.sh

@@ -26,6 +26,8 @@ need libclang-rt-14-dev  dpkg -s libclang-rt-14-dev
 # the generated header from C++ (tests/cxx; arm-none-eabi-g++ comes with
 # gcc-arm-none-eabi, in runtime/packages.txt)
 need g++                 command -v g++
+# examples/firmware, built by tests/firmware with cmake/LtccModel.cmake
+need cmake               command -v cmake
 # the toolchains, emulators and data the target and real-model tests use,
 # listed one package a line beside those tests
 for list in runtime/packages.txt regress/real/packages.txt; do
