@@ -103,6 +103,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/cxx/run.sh
 	sh tests/ctx/run.sh
 	sh tests/firmware/run.sh
+	sh tests/readme/run.sh
 	sh regress/run.sh
 	sh regress/targets.sh
 	LTCC=$(B)/ltcc B=$(B)/real sh regress/real/run.sh
