@@ -49,6 +49,7 @@ install: $(B)/ltcc
 	install -m 755 $(B)/ltcc $(DESTDIR)$(PREFIX)/bin/ltcc
 	install -m 644 docs/ltcc.1 $(SHARE)/man/man1/ltcc.1
 	install -m 644 cmake/LtccModel.cmake $(SHARE)/ltcc/cmake/
+	install -m 644 cmake/ltcc.mk $(SHARE)/ltcc/
 	install -m 644 runtime/README.md runtime/rt.h $(SHARE)/ltcc/runtime/
 	install -m 644 runtime/cortex-m/* $(SHARE)/ltcc/runtime/cortex-m/
 	install -m 644 runtime/riscv32/* $(SHARE)/ltcc/runtime/riscv32/

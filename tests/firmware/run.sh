@@ -50,11 +50,38 @@ else
 	bad "firmware in QEMU printed"; echo "$out" | sed 's/^/    /'; echo "  reference:"; echo "$want" | sed 's/^/    /'
 fi
 
+# cmake/ltcc.mk: a plain Makefile builds a program from dedict.ltd, does
+# nothing when run again, and reruns ltcc when the weights change
+mk=$(mktemp -d)
+cp models/dedict.ltd models/dedict.safetensors "$mk/"
+cat > "$mk/main.c" <<'C'
+#include <stdio.h>
+#include "dedict.h"
+int main(void)
+{
+	static const int32_t src[] = { 12, 7, 20, 9 };
+	int32_t out[20];
+	int n = dedict_greedy(src, 4, out, 20);
+	printf("%d\n", n);
+	return n < 0;
+}
+C
+printf 'LTCC = %s\nLTCC_MODELS = dedict\ninclude %s/cmake/ltcc.mk\napp: main.o dedict.o\n\t$(CC) -o $@ $^ -lm\nmain.o: dedict.h\n' \
+	"$abs_ltcc" "$PWD" > "$mk/Makefile"
+if make -s -C "$mk" app >/dev/null 2>&1 && "$mk/app" >/dev/null && make -q -C "$mk" app \
+   && touch "$mk/dedict.safetensors" && make -C "$mk" app 2>&1 | grep -q -- "--prefix dedict"; then
+	ok "cmake/ltcc.mk: builds, is up to date when run again, reruns ltcc when the weights change"
+else
+	bad "cmake/ltcc.mk"; make -C "$mk" app 2>&1 | tail -5 | sed 's/^/    /'
+fi
+rm -rf "$mk"
+
 # make install puts the binary, man page, CMake module, runtime and docs
 # under PREFIX; make uninstall takes exactly those away again
 inst=$(mktemp -d)
 if make -s install B="$(dirname "$abs_ltcc")" PREFIX="$inst" >/dev/null 2>&1 && [ -x "$inst/bin/ltcc" ] && [ -f "$inst/share/man/man1/ltcc.1" ] \
-   && [ -f "$inst/share/ltcc/cmake/LtccModel.cmake" ] && [ -f "$inst/share/ltcc/runtime/cortex-m/startup.c" ] \
+   && [ -f "$inst/share/ltcc/cmake/LtccModel.cmake" ] && [ -f "$inst/share/ltcc/ltcc.mk" ] \
+   && [ -f "$inst/share/ltcc/runtime/cortex-m/startup.c" ] \
    && [ -f "$inst/share/doc/ltcc/ltd.md" ] && make -s uninstall B="$(dirname "$abs_ltcc")" PREFIX="$inst" >/dev/null 2>&1 \
    && [ -z "$(find "$inst" -type f)" ]; then
 	ok "make install: binary, man page, CMake module, runtime, docs; make uninstall removes them"
