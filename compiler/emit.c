@@ -485,7 +485,13 @@ static void emit_ctx_api(const IR *ir, const EmitOpts *o, FILE *f)
 	fprintf(f, "\tfloat *arena_mem, *state_mem;  /* aligned to %s_ALIGN is best */\n", U);
 	fprintf(f, "\tint32_t pos, src_n;     /* decoder steps taken, source length */\n");
 	fprintf(f, "\tint ready;              /* a source has been encoded */\n} %s_ctx;\n", P);
-	fprintf(f, "#define %s_CTX_BYTES (sizeof(%s_ctx))\n\n", U, P);
+	fprintf(f, "#define %s_CTX_BYTES (sizeof(%s_ctx))\n", U, P);
+	/* with the arena and state (when not the caller's), every byte of RAM */
+	fprintf(f, "/* the rest of the RAM this model's file takes, besides arena and state:\n"
+		   " * %s, the default instance and the current-instance pointer */\n",
+		lm ? "the int8 scratch" : "the int8 scratch, greedy's logits");
+	fprintf(f, "#define %s_STATIC_BYTES (%zu + sizeof(%s_ctx) + sizeof(void *))\n\n", U,
+		ir->qx_bytes + (lm ? 0 : (size_t)ir->m->tgt_vocab * 4), P);
 	fprintf(f, "/* Give an instance its buffers and start it over. */\n");
 	fprintf(f, "void %s_init(%s_ctx *ctx, float *arena, float *state);\n", P, P);
 	if (!lm) {

@@ -26,6 +26,15 @@ for m in mixed lm; do
 	else
 		bad "$m: the C++ driver's output differs from the C driver's"
 	fi
+	# every byte of RAM in the header: the object's .data and .bss are
+	# arena + state + STATIC_BYTES, give or take alignment padding
+	printf '#include <stdio.h>\n#include "m.h"\nint main(void) { printf("%%lu\\n", (unsigned long)(M_ARENA_BYTES + M_STATE_BYTES + M_STATIC_BYTES)); return 0; }\n' > "$d/ram.c"
+	if cc -I"$d" "$d/ram.c" -o "$d/ram" && said=$("$d/ram") \
+	   && used=$(size "$d/m.o" | awk 'NR == 2 { print $2 + $3 }') && [ "$used" -ge "$said" ] && [ "$used" -le $((said + 64)) ]; then
+		ok "$m: the header's RAM sizes ($said B) account for the object's .data and .bss ($used B)"
+	else
+		bad "$m: the header says ${said:-?} B of RAM, the object has ${used:-?} B of .data and .bss"
+	fi
 	mkdir -p "$d/m4"
 	if ! "$LTCC" "models/$m.ltd" -t cortex-m4 --quantize int8 --no-fit-check -o "$d/m4/m.c" --prefix m; then
 		bad "$m: ltcc failed for cortex-m4"; continue
