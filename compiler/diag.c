@@ -116,3 +116,39 @@ SrcFile *src_read(const char *path)
 	}
 	return f;
 }
+
+/* Levenshtein distance of two short strings (names), capped at 64 chars. */
+static int distance(const char *a, const char *b)
+{
+	int n = (int)strlen(b), row[65];
+	if (strlen(a) > 64 || n > 64)
+		return 99;
+	for (int j = 0; j <= n; j++)
+		row[j] = j;
+	for (int i = 1; a[i - 1]; i++) {
+		int diag = row[0];
+		row[0] = i;
+		for (int j = 1; j <= n; j++) {
+			int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			best = up + 1 < best ? up + 1 : best;
+			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[n];
+}
+
+const char *diag_nearest(const char *name, const char *const *cands, int n)
+{
+	const char *best = NULL;
+	int bd = (int)strlen(name) / 3 > 2 ? (int)strlen(name) / 3 : 2;
+	for (int i = 0; i < n; i++) {
+		int d = distance(name, cands[i]);
+		if (d <= bd) {
+			bd = d - 1;
+			best = cands[i];
+		}
+	}
+	return best;
+}

@@ -76,6 +76,9 @@ void diag_plain_error(const char *fmt, ...);  /* no location: "ltcc: error: ..."
 int diag_error_count(void);
 void diag_reset(void);
 void diag_set_stream(FILE *f);               /* default stderr; tests redirect */
+/* The candidate closest to a mistyped name (edit distance within a third of
+ * its length, at least 2), or NULL: for "did you mean". */
+const char *diag_nearest(const char *name, const char *const *cands, int n);
 _Noreturn void die(const char *fmt, ...);    /* internal bug: abort */
 
 /* ---- lexer.l / parser.y: the .ltd syntax tree ----

@@ -258,6 +258,18 @@ static const struct option longs[] = {
 	{ 0, 0, 0, 0 },
 };
 
+/* An unknown option, with the long option it is closest to. */
+static _Noreturn void unknown_option(const char *opt)
+{
+	const char *names[64];
+	int n = 0;
+	size_t len = strcspn(opt, "=");
+	for (int i = 0; longs[i].name && n < 64; i++)
+		names[n++] = arena_printf("--%s", longs[i].name);
+	const char *near = strncmp(opt, "--", 2) ? NULL : diag_nearest(arena_printf("%.*s", (int)len, opt), names, n);
+	bad_usage("%s", arena_printf("unknown option '%s'%s", opt, near ? arena_printf("; did you mean '%s'?", near) : ""));
+}
+
 /* One option into o; exits for --help, --version, --list-targets and
  * usage errors. */
 static void take_option(Opts *o, int c, char **argv)
@@ -307,7 +319,7 @@ static void take_option(Opts *o, int c, char **argv)
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
 	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);
 	case ':': bad_usage("option '%s' needs a value", option_text(argv));
-	default: bad_usage("unknown option '%s'", option_text(argv));
+	default: unknown_option(option_text(argv));
 	}
 }
 

@@ -223,40 +223,13 @@ Target *tgt_find(const char *name)
 	return NULL;
 }
 
-/* Levenshtein distance of two short strings (names), capped at 64 chars. */
-static int distance(const char *a, const char *b)
-{
-	int n = (int)strlen(b), row[65];
-	if (strlen(a) > 64 || n > 64)
-		return 99;
-	for (int j = 0; j <= n; j++)
-		row[j] = j;
-	for (int i = 1; a[i - 1]; i++) {
-		int diag = row[0];
-		row[0] = i;
-		for (int j = 1; j <= n; j++) {
-			int up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-			best = up + 1 < best ? up + 1 : best;
-			best = row[j - 1] + 1 < best ? row[j - 1] + 1 : best;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[n];
-}
-
 const char *tgt_suggest(const char *name)
 {
-	const char *best = NULL;
-	int bd = (int)strlen(name) / 3 > 2 ? (int)strlen(name) / 3 : 2;
-	for (int i = 0; tmpl_targets[i].name; i++) {
-		int d = distance(name, tmpl_targets[i].name);
-		if (d <= bd) {
-			bd = d - 1;
-			best = tmpl_targets[i].name;
-		}
-	}
-	return best;
+	const char *names[64];
+	int n = 0;
+	for (int i = 0; tmpl_targets[i].name && n < 64; i++)
+		names[n++] = tmpl_targets[i].name;
+	return diag_nearest(name, names, n);
 }
 
 void tgt_list(FILE *f)

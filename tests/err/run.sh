@@ -145,6 +145,9 @@ $help
 usage usage-unknown-short-option 2 "ltcc: unknown option '-x'
 $help
 " -x "$toy" -o "$tmp/usage-unknown-short-option/out.c"
+usage usage-unknown-option-near 2 "ltcc: unknown option '--quantise'; did you mean '--quantize'?
+$help
+" "$toy" --quantise int8 -o "$tmp/usage-unknown-option-near/out.c"
 usage usage-unknown-option-after-operand 2 "ltcc: unknown option '-O'
 $help
 " "$toy" -O2 -o "$tmp/usage-unknown-option-after-operand/out.c"
