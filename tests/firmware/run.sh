@@ -68,7 +68,7 @@ int main(void)
 C
 printf 'LTCC = %s\nLTCC_MODELS = dedict\ninclude %s/cmake/ltcc.mk\napp: main.o dedict.o\n\t$(CC) -o $@ $^ -lm\nmain.o: dedict.h\n' \
 	"$abs_ltcc" "$PWD" > "$mk/Makefile"
-if make -s -C "$mk" app >/dev/null 2>&1 && "$mk/app" >/dev/null && make -q -C "$mk" app \
+if make --no-print-directory -s -C "$mk" app >/dev/null 2>&1 && "$mk/app" >/dev/null && make -q -C "$mk" app \
    && touch "$mk/dedict.safetensors" && make -C "$mk" app 2>&1 | grep -q -- "--prefix dedict"; then
 	ok "cmake/ltcc.mk: builds, is up to date when run again, reruns ltcc when the weights change"
 else

@@ -268,7 +268,7 @@ printf 'm.c:\n\t@echo rebuild\n-include m.d\n' > "$D/Makefile"
 abs_ltcc=$(cd "$(dirname "$LTCC")" && pwd)/$(basename "$LTCC")
 if run depfile 0 sh -c 'cd "$1" && "$2" mixed.ltd -o m.c -MD' sh "$D" "$abs_ltcc" && clean depfile "$D"; then
 	touch -d '2001-01-01' "$D/mixed.ltd" "$D/mixed.safetensors"
-	if [ "$(make -s -C "$D" m.c)" = "" ] && touch "$D/mixed.safetensors" && [ "$(make -s -C "$D" m.c)" = rebuild ] \
+	if [ "$(make --no-print-directory -s -C "$D" m.c)" = "" ] && touch "$D/mixed.safetensors" && [ "$(make --no-print-directory -s -C "$D" m.c)" = rebuild ] \
 	   && grep -q '^m.c m.h: mixed.ltd mixed.safetensors$' "$D/m.d"; then
 		ok "depfile: m.d names the .ltd and the weights; make rebuilds when the weights change"
 	else
