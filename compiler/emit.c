@@ -400,8 +400,8 @@ static void emit_entries(Emit *e)
 	fprintf(f, "/* ---- entry points, on an instance: each sets cx first ---- */\n\n");
 	/* new state memory holds no source and no history: start over, or a
 	 * language model's first step would read whatever it held */
-	fprintf(f, "void %s_init(%s_ctx *ctx, float *arena_buf, float *state_buf)\n{\n", P, P);
-	fprintf(f, "\tctx->arena_mem = arena_buf;\n\tctx->state_mem = state_buf;\n\tctx->pos = 0;\n");
+	fprintf(f, "void %s_init(%s_ctx *ctx, float *arena_mem, float *state_mem)\n{\n", P, P);
+	fprintf(f, "\tctx->arena_mem = arena_mem;\n\tctx->state_mem = state_mem;\n\tctx->pos = 0;\n");
 	fprintf(f, "\tctx->src_n = 0;\n\tctx->ready = 0;\n\t%s_ctx_reset(ctx);\n}\n\n", P);
 	/* without state a reset changes nothing, not even the position:
 	 * position and history stay in step */

@@ -94,7 +94,7 @@ for m in $models; do
 		# the flags the generated file says it is built with
 		flags=$(sed -n 's/^ \* build: *cc \(.*\) -c m\.c$/\1/p' "$d/m.c")
 		# shellcheck disable=SC2086
-		if ! $CC $flags $GEN_CFLAGS $trace -Wall -Wextra -pedantic -Werror -c "$d/m.c" -o "$d/m.o" \
+		if ! $CC $flags $GEN_CFLAGS $trace -Wall -Wextra -pedantic -Wshadow -Wconversion -Wdouble-promotion -Werror -c "$d/m.c" -o "$d/m.o" \
 		   || ! $CC -std=c99 -O2 $GEN_CFLAGS $trace -Wall -Wextra -Werror -I"$d" -c regress/driver.c -o "$d/driver.o" \
 		   || ! $CC $GEN_CFLAGS -o "$d/run" "$d/m.o" "$d/driver.o" -lm; then
 			bad "$m/$t: generated C does not build warning-free with: $flags"; continue
