@@ -265,6 +265,16 @@ def read_real(d):
     return real
 
 
+def m4_rates(ic, rep):
+    """From a QEMU icount run and the model's report: (steps, encoder
+    instructions per MAC or 0 for an LM, mean step instructions, step
+    instructions per MAC)."""
+    n = ic["steps"]
+    enc_macs = rep["macs_encoder"] / rep["report_length"] * n
+    step = ic["steps_insns"] / n
+    return n, ic["encoder_insns"] / enc_macs if enc_macs else 0, step, step / rep["macs_decoder_step"]
+
+
 def _num(line, word):
     rest = line.split(word + " ", 1)[1]
     return float(rest.split()[0].rstrip(",;"))
@@ -295,12 +305,9 @@ def quant_section(x86, m4, kern, real):
           "| model | build | weights | encoder | instructions / MAC | decoder step (mean) | instructions / MAC |",
           "|---|---|---|---|---|---|---|"]
     for name, label, ic, rep in m4:
-        n = ic["steps"]
-        enc_macs = rep["macs_encoder"] / rep["report_length"] * n
-        step = ic["steps_insns"] / n
+        n, enc, step, step_mac = m4_rates(ic, rep)
         L.append("| %s | %s | %d B | %d | %s | %.0f | %.2f |" % (
-            name, label, rep["weight_bytes"], ic["encoder_insns"],
-            "%.2f" % (ic["encoder_insns"] / enc_macs) if enc_macs else "-", step, step / rep["macs_decoder_step"]))
+            name, label, rep["weight_bytes"], ic["encoder_insns"], "%.2f" % enc if enc else "-", step, step_mac))
     L += ["", "int8 runs the matmuls on SMLAD (two 16-bit multiply-adds an instruction); attention, the convs,",
           "softmax and LayerNorm stay fp32 and now weigh more. The encoder's matmuls have 30 rows, so each",
           "unpacked weight word serves four of them; a decoder step has one, and quantizing and laying out",
@@ -430,12 +437,9 @@ def write_doc(peak, rows, x86p, mem, m4, quant):
           "| model | build | tokens | encoder | instructions / MAC | decoder step (mean) | instructions / MAC | arena |",
           "|---|---|---|---|---|---|---|---|"]
     for name, label, ic, rep in m4:
-        n = ic["steps"]
-        enc_macs = rep["macs_encoder"] / rep["report_length"] * n
-        step = ic["steps_insns"] / n
+        n, enc, step, step_mac = m4_rates(ic, rep)
         L.append("| %s | %s | %d | %d | %.2f | %.0f | %.2f | %d B |" % (
-            name, label, n, ic["encoder_insns"], ic["encoder_insns"] / enc_macs, step,
-            step / rep["macs_decoder_step"], rep["arena_bytes"]))
+            name, label, n, ic["encoder_insns"], enc, step, step_mac, rep["arena_bytes"]))
     L += ["", "The decoder-step MAC count is taken at %d keys (the report's length), not at each step's own," % T,
           "so its instructions / MAC is approximate; the encoder's is exact.", ""]
     w = [(label, ic) for name, label, ic, rep in m4 if name == "wmt200"]
