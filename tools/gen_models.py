@@ -34,11 +34,18 @@ def layer(*branches, plain=False):
     return {"plain": plain, "branches": list(branches)}
 
 
-def stack(norm, final_norm, ffn, activation, weight_softmax, layers, cross_heads=None):
+def stack(norm, final_norm, ffn, activation, weight_softmax, layers, cross_heads=None,
+          positions=None, learned_rows=None, input_dim=None, output_dim=None):
+    """A STACK; the optional keys are written only when given, so the
+    configs made before they existed stay byte-identical."""
     s = {"norm": norm, "final_norm": final_norm, "ffn": ffn, "activation": activation,
          "weight_softmax": weight_softmax}
     if cross_heads is not None:
         s["cross_heads"] = cross_heads
+    for k, v in (("positions", positions), ("learned_rows", learned_rows),
+                 ("input_dim", input_dim), ("output_dim", output_dim)):
+        if v is not None:
+            s[k] = v
     s["layers"] = layers
     return s
 
@@ -93,6 +100,43 @@ MODELS = {
             layer(attn(32, 4), conv("lightweight", 32, 4, k, True)) for k in [4, 3]
         ], cross_heads=2),
     },
+    # The authors' WIKITEXT-103 LM layout, scaled down: adaptive input and an
+    # adaptive softmax tied to it (weights and projections).
+    "alm": {
+        "name": "alm", "kind": "lm", "dim": 64,
+        "src_vocab": 0, "tgt_vocab": 300, "max_source": 0, "max_target": 24,
+        "tokens": TOKENS, "embeddings": "separate", "output": "adaptive",
+        "adaptive_input": {"cutoffs": [40, 120], "factor": 4.0},
+        "adaptive_softmax": {"cutoffs": [40, 120], "factor": 4.0, "tie_weights": True, "tie_proj": True},
+        "decoder": stack("pre", False, 128, "relu", True,
+                         _two_branch([3, 7, 15], 32, 4, "dynamic", 32, 4, True), positions="sinusoidal"),
+    },
+    # Learned positions, input/output projections (E 32, D 48, O 40), an
+    # untied adaptive softmax, an even lightweight kernel.
+    "plm": {
+        "name": "plm", "kind": "lm", "dim": 48,
+        "src_vocab": 0, "tgt_vocab": 120, "max_source": 0, "max_target": 20,
+        "tokens": TOKENS, "embeddings": "separate", "output": "adaptive",
+        "adaptive_softmax": {"cutoffs": [30, 70], "factor": 2.0, "tie_weights": False, "tie_proj": False},
+        "decoder": stack("pre", True, 96, "gelu", True, [
+            layer(attn(48, 4), plain=True),
+            layer(conv("lightweight", 24, 2, 4, False), attn(24, 2)),
+        ], positions="learned", learned_rows=29, input_dim=32, output_dim=40),
+    },
+    # Encoder with learned positions and even kernels (4 and 2); decoder with
+    # no positions and projections in and out of a narrower tied embedding.
+    "xenc": {
+        "name": "xenc", "kind": "encdec", "dim": 48,
+        "src_vocab": 90, "tgt_vocab": 100, "max_source": 16, "max_target": 16,
+        "tokens": TOKENS, "embeddings": "separate", "output": "tied",
+        "encoder": stack("post", False, 64, "relu", True, [
+            layer(conv("dynamic", 24, 2, 4, True), attn(24, 3)),
+            layer(conv("lightweight", 24, 2, 2, False), attn(24, 2)),
+        ], positions="learned", learned_rows=21),
+        "decoder": stack("post", False, 64, "relu", True, [
+            layer(attn(24, 2), conv("dynamic", 24, 2, 3, False)) for _ in range(2)
+        ], cross_heads=4, positions="none", input_dim=32, output_dim=32),
+    },
 }
 
 
@@ -103,8 +147,8 @@ class Gen:
         self.rng = np.random.default_rng(seed)
         self.t = {}
 
-    def xavier(self, name, rows, cols):
-        bound = math.sqrt(6.0 / (rows + cols))
+    def xavier(self, name, rows, cols, gain=1.0):
+        bound = gain * math.sqrt(6.0 / (rows + cols))
         self.t[name] = self.rng.uniform(-bound, bound, (rows, cols)).astype(np.float32)
 
     def normal(self, name, shape, std, mean=0.0):
@@ -123,9 +167,66 @@ class Gen:
         for p in ("q_proj", "k_proj", "v_proj", "out_proj"):
             self.linear(prefix + p, dim, dim)
 
-    def embedding(self, name, vocab, dim, pad):
-        self.normal(name, (vocab, dim), dim ** -0.5)
-        self.t[name][pad] = 0.0  # fairseq zeroes the padding row
+    def embedding(self, name, vocab, dim, pad, gain=1.0):
+        self.normal(name, (vocab, dim), gain * dim ** -0.5)
+        if pad is not None and pad < vocab:
+            self.t[name][pad] = 0.0  # fairseq zeroes the padding row
+
+
+def band_cutoffs(cutoffs, vocab):
+    """fairseq's rule: vocab is appended when it is past the last cutoff."""
+    return list(cutoffs) + ([vocab] if vocab > cutoffs[-1] else [])
+
+
+def gen_embed(g, cfg, side, st_cfg):
+    """Token embedding (plain or adaptive), project_in_dim, positions."""
+    d, pad = cfg["dim"], cfg["tokens"]["pad"]
+    vocab = cfg["tgt_vocab" if side == "decoder" else "src_vocab"]
+    e = st_cfg.get("input_dim", d)
+    ai = cfg.get("adaptive_input") if side == "decoder" else None
+    if ai is not None:
+        prev = 0
+        for i, c in enumerate(band_cutoffs(ai["cutoffs"], vocab)):
+            dim = int(e // (ai["factor"] ** i))
+            p = "%s.embed_tokens.embeddings.%d." % (side, i)
+            # fairseq's AdaptiveInput zeroes row pad of every band.  A tied
+            # adaptive softmax scores tail words by (their band-i input
+            # embedding) . y, which fairseq's init leaves large in the narrow
+            # bands: scale the bands i >= 1 down by 0.5 * 0.7 to keep the
+            # log-probs in a well-conditioned range.
+            g.embedding(p + "0.weight", c - prev, dim, pad, gain=0.5 if i else 1.0)
+            g.xavier(p + "1.weight", d, dim, gain=0.7 if i else 1.0)
+            prev = c
+    else:
+        g.embedding(side + ".embed_tokens.weight", vocab, e, pad)
+        if e != d:
+            g.xavier(side + ".project_in_dim.weight", d, e)
+    if st_cfg.get("positions") == "learned":
+        g.embedding(side + ".embed_positions.weight", st_cfg["learned_rows"], d, pad)
+
+
+def gen_output(g, cfg, st_cfg):
+    """project_out_dim and the output layer's own tensors (tied ones have none)."""
+    d, vocab = cfg["dim"], cfg["tgt_vocab"]
+    o = st_cfg.get("output_dim", d)
+    if o != d:
+        g.xavier("decoder.project_out_dim.weight", o, d)
+    if cfg["output"] == "separate":
+        g.normal("decoder.embed_out", (vocab, o), o ** -0.5)
+    elif cfg["output"] == "adaptive":
+        sm = cfg["adaptive_softmax"]
+        cut = band_cutoffs(sm["cutoffs"], vocab)
+        ntail, p = len(cut) - 1, "decoder.adaptive_softmax."
+        if sm["tie_weights"]:
+            g.xavier(p + "head.class_proj.weight", ntail, o, gain=0.5)  # see gen_embed
+        else:
+            g.xavier(p + "head.weight", cut[0] + ntail, o)
+        for i in range(ntail):
+            dim = int(o // sm["factor"] ** (i + 1))
+            if not sm["tie_proj"]:
+                g.xavier(p + "tail.%d.0.weight" % i, dim, o)
+            if not sm["tie_weights"]:
+                g.xavier(p + "tail.%d.2.weight" % i, cut[i + 1] - cut[i], dim)
 
 
 def gen_stack(g, cfg, side, st_cfg):
@@ -162,16 +263,17 @@ def gen_weights(cfg):
     g = Gen(zlib.crc32(cfg["name"].encode()))
     d, pad = cfg["dim"], cfg["tokens"]["pad"]
     if cfg["kind"] == "encdec":
-        g.embedding("encoder.embed_tokens.weight", cfg["src_vocab"], d, pad)
+        gen_embed(g, cfg, "encoder", cfg["encoder"])
         gen_stack(g, cfg, "encoder", cfg["encoder"])
     if cfg["embeddings"] == "shared":
         # fairseq state dicts carry the shared matrix under both names.
         g.t["decoder.embed_tokens.weight"] = g.t["encoder.embed_tokens.weight"].copy()
+        if cfg["decoder"].get("positions") == "learned":
+            g.embedding("decoder.embed_positions.weight", cfg["decoder"]["learned_rows"], d, pad)
     else:
-        g.embedding("decoder.embed_tokens.weight", cfg["tgt_vocab"], d, pad)
+        gen_embed(g, cfg, "decoder", cfg["decoder"])
     gen_stack(g, cfg, "decoder", cfg["decoder"])
-    if cfg["output"] == "separate":
-        g.normal("decoder.embed_out", (cfg["tgt_vocab"], d), d ** -0.5)
+    gen_output(g, cfg, cfg["decoder"])
     return g.t
 
 

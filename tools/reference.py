@@ -103,11 +103,12 @@ class ConvBranch(nn.Module):
         super().__init__()
         w, H, K = br["width"], br["heads"], br["kernel"]
         assert w % H == 0, "conv width %d not divisible by heads %d" % (w, H)
-        assert causal or K % 2 == 1, "encoder conv kernel must be odd"
         self.dynamic, self.glu = br["kind"] == "dynamic", br["glu"]
         self.w, self.H, self.K = w, H, K
         self.weight_softmax = weight_softmax
-        self.pad_left = K - 1 if causal else K // 2
+        # Decoder: causal.  Encoder: centred; an even K has one more tap on
+        # the right (fairseq's padding_l = ((K-1)//2, K//2)).
+        self.pad_left = K - 1 if causal else (K - 1) // 2
         self.linear1 = nn.Linear(w, 2 * w if self.glu else w)
         if self.dynamic:
             self.weight_linear = nn.Linear(w, H * K, bias=False)
@@ -215,6 +216,113 @@ class Layer(nn.Module):
         return self.residual(x, self.final_layer_norm, lambda h: self.fc2(self.act(self.fc1(h))))
 
 
+def band_cutoffs(cutoffs, vocab):
+    """fairseq AdaptiveInput/AdaptiveSoftmax cutoffs: vocab is appended if
+    it is past the last one, else the last one must be the vocab."""
+    c = list(cutoffs)
+    assert c and all(isinstance(x, int) for x in c), "cutoffs must be a non-empty list of ints"
+    assert all(a < b for a, b in zip([0] + c, c)), "cutoffs must increase from above 0"
+    if vocab > c[-1]:
+        return c + [vocab]
+    assert vocab == c[-1], "cutoff %d past the vocabulary (%d)" % (c[-1], vocab)
+    return c
+
+
+class Tied(nn.Module):
+    """x @ W^T, or x @ W if transpose, for a matrix W owned by another
+    module.  W is fetched through a function at call time, so it is not
+    registered here: the state dict holds it once, under its owner's name."""
+
+    def __init__(self, get, transpose):
+        super().__init__()
+        self.get, self.transpose = get, transpose
+
+    def forward(self, x):
+        w = self.get()
+        return linear(x, w.t() if self.transpose else w, None)
+
+
+class AdaptiveInput(nn.Module):
+    """fairseq AdaptiveInput: band i covers ids [cut[i-1], cut[i]) and
+    maps row (tok - cut[i-1]) of embeddings.{i}.0 (size_i, dim_i) to width
+    D through embeddings.{i}.1 (D, dim_i), dim_i = int(E // factor**i)."""
+
+    def __init__(self, vocab, E, factor, D, cutoffs):
+        super().__init__()
+        self.cutoff, self.D, self.factor = band_cutoffs(cutoffs, vocab), D, factor
+        self.embeddings = nn.ModuleList()
+        prev = 0
+        for i, c in enumerate(self.cutoff):
+            dim = int(E // (factor ** i))
+            assert dim > 0, "adaptive input band %d has width 0" % i
+            self.embeddings.append(nn.Sequential(nn.Embedding(c - prev, dim), nn.Linear(dim, D, bias=False)))
+            prev = c
+
+    def forward(self, tokens):
+        out = torch.zeros(len(tokens), self.D)
+        lo = 0
+        for band, hi in zip(self.embeddings, self.cutoff):
+            m = (tokens >= lo) & (tokens < hi)
+            if m.any():
+                out[m] = band(tokens[m] - lo)
+            lo = hi
+        return out
+
+
+class TiedHead(nn.Module):
+    """Head of a tied adaptive softmax: words by the input's band-0
+    embedding, clusters by class_proj."""
+
+    def __init__(self, get_emb, O, ntail):
+        super().__init__()
+        self.word_proj = Tied(get_emb, False)
+        self.class_proj = nn.Linear(O, ntail, bias=False)
+
+    def forward(self, y):
+        return torch.cat([self.word_proj(y), self.class_proj(y)], dim=1)
+
+
+class AdaptiveSoftmax(nn.Module):
+    """fairseq AdaptiveSoftmax.get_log_prob with target=None: log-probs
+    over the whole vocabulary.  Head: c0 words then one logit per tail
+    cluster; tail i: log_softmax(y P_i^T T_i^T) + the head's log-prob of
+    cluster i.  Tied weights come from the adaptive input (see Tied)."""
+
+    def __init__(self, vocab, O, spec, ainput):
+        super().__init__()
+        self.cutoff = band_cutoffs(spec["cutoffs"], vocab)
+        factor, tie, tie_proj = float(spec["factor"]), spec["tie_weights"], spec["tie_proj"]
+        assert isinstance(tie, bool) and isinstance(tie_proj, bool)
+        ntail, c0 = len(self.cutoff) - 1, self.cutoff[0]
+        assert not tie_proj or tie, "adaptive_softmax: tie_proj needs tie_weights"
+        if tie:
+            assert ainput is not None, "adaptive_softmax: tie_weights needs adaptive_input"
+            assert ainput.cutoff == self.cutoff and ainput.factor == factor, \
+                "adaptive_softmax: tie_weights needs the adaptive input's cutoffs and factor"
+            band = lambda b, j: (lambda: ainput.embeddings[b][j].weight)  # noqa: E731
+            assert ainput.embeddings[0][0].weight.shape[1] == O, "tie_weights needs output_dim == input_dim"
+            self.head = TiedHead(band(0, 0), O, ntail)
+        else:
+            self.head = nn.Linear(O, c0 + ntail, bias=False)
+        self.tail = nn.ModuleList()
+        for i in range(ntail):
+            dim = int(O // factor ** (i + 1))
+            assert dim > 0, "adaptive softmax tail %d has width 0" % i
+            proj = Tied(band(i + 1, 1), True) if tie_proj else nn.Linear(O, dim, bias=False)
+            size = self.cutoff[i + 1] - self.cutoff[i]
+            out = Tied(band(i + 1, 0), False) if tie else nn.Linear(dim, size, bias=False)
+            # index 1 is fairseq's dropout: names stay tail.{i}.0 / tail.{i}.2
+            self.tail.append(nn.Sequential(proj, nn.Identity(), out))
+
+    def forward(self, y):
+        c0 = self.cutoff[0]
+        lp_head = torch.log_softmax(self.head(y), dim=-1)
+        parts = [lp_head[:, :c0]]
+        for i, t in enumerate(self.tail):
+            parts.append(torch.log_softmax(t(y), dim=-1) + lp_head[:, c0 + i:c0 + i + 1])
+        return torch.cat(parts, dim=1)
+
+
 class Stack(nn.Module):
     def __init__(self, cfg, side):
         super().__init__()
@@ -224,18 +332,56 @@ class Stack(nn.Module):
         max_len = cfg["max_target" if decoder else "max_source"]
         cross = sc["cross_heads"] if decoder and cfg["kind"] == "encdec" else 0
         self.pad = cfg["tokens"]["pad"]
-        self.embed_scale = math.sqrt(dim)
-        self.embed_tokens = nn.Embedding(vocab, dim)
-        self.register_buffer("pe", sinusoids(self.pad + 1 + max_len, dim, self.pad), persistent=False)
+        self.embed_scale = math.sqrt(dim)  # sqrt of the model width D, whatever E is
+        E, O = sc.get("input_dim", dim), sc.get("output_dim", dim)
+        assert decoder or (E == dim and O == dim), "the encoder has no input_dim/output_dim projections"
+        ai = cfg.get("adaptive_input") if decoder else None
+        ainput = None  # not an attribute: a second name would duplicate its tensors
+        if ai is not None:
+            assert cfg["embeddings"] == "separate", "adaptive_input needs separate embeddings"
+            assert cfg["output"] != "tied", "adaptive_input has no embedding matrix to tie the output to"
+            ainput = self.embed_tokens = AdaptiveInput(vocab, E, float(ai["factor"]), dim, ai["cutoffs"])
+        else:
+            self.embed_tokens = nn.Embedding(vocab, E)
+            if E != dim:
+                self.project_in_dim = nn.Linear(E, dim, bias=False)
+        self.positions = sc.get("positions", "sinusoidal")
+        n_pos = self.pad + 1 + max_len
+        if self.positions == "sinusoidal":
+            self.register_buffer("pe", sinusoids(n_pos, dim, self.pad), persistent=False)
+        elif self.positions == "learned":
+            rows = sc["learned_rows"]
+            assert rows >= n_pos, "%s learned_rows %d < pad + 1 + max_len = %d" % (side, rows, n_pos)
+            self.embed_positions = nn.Embedding(rows, dim)
+        else:
+            assert self.positions == "none", "unknown positions %r" % self.positions
         self.layers = nn.ModuleList(Layer(l, sc, dim, decoder, cross) for l in sc["layers"])
         self.layer_norm = nn.LayerNorm(dim, eps=1e-5) if sc["final_norm"] else None
-        if decoder and cfg["output"] == "separate":
-            self.embed_out = nn.Parameter(torch.empty(vocab, dim))
+        if decoder:
+            if O != dim:
+                self.project_out_dim = nn.Linear(dim, O, bias=False)
+            if cfg["output"] == "separate":
+                self.embed_out = nn.Parameter(torch.empty(vocab, O))
+            elif cfg["output"] == "tied":
+                assert E == O, "tied output needs input_dim == output_dim"
+            else:
+                assert cfg["output"] == "adaptive", "unknown output %r" % cfg["output"]
+                spec = cfg["adaptive_softmax"]
+                # fairseq drops project_out_dim when the adaptive weights are tied
+                assert not spec["tie_weights"] or O == dim, "tie_weights needs output_dim == dim"
+                self.adaptive_softmax = AdaptiveSoftmax(vocab, O, spec, ainput)
 
     def embed(self, tokens, start):
         # No pad tokens in the input, so position of index t is pad + 1 + t.
         pos = torch.arange(len(tokens)) + (self.pad + 1 + start)
-        return self.embed_scale * self.embed_tokens(torch.tensor(tokens)) + self.pe[pos]
+        x = self.embed_scale * self.embed_tokens(torch.tensor(tokens))
+        if hasattr(self, "project_in_dim"):
+            x = self.project_in_dim(x)
+        if self.positions == "sinusoidal":
+            x = x + self.pe[pos]
+        elif self.positions == "learned":
+            x = x + self.embed_positions(pos)
+        return x
 
     def run(self, x, enc=None, cache=None):
         for layer in self.layers:
@@ -243,6 +389,11 @@ class Stack(nn.Module):
         return self.layer_norm(x) if self.layer_norm is not None else x
 
     def output(self, y):
+        """Logits, or for an adaptive softmax log-probabilities, (T, V)."""
+        if hasattr(self, "project_out_dim"):
+            y = self.project_out_dim(y)
+        if hasattr(self, "adaptive_softmax"):
+            return self.adaptive_softmax(y)
         w = self.embed_out if hasattr(self, "embed_out") else self.embed_tokens.weight
         return linear(y, w, None)
 
@@ -251,6 +402,8 @@ class LiteTransformer(nn.Module):
     def __init__(self, cfg):
         super().__init__()
         assert cfg["kind"] in ("encdec", "lm")
+        assert ("adaptive_softmax" in cfg) == (cfg["output"] == "adaptive"), \
+            "adaptive_softmax is given exactly when output is \"adaptive\""
         self.cfg = cfg
         if cfg["kind"] == "encdec":
             self.encoder = Stack(cfg, "encoder")
@@ -279,6 +432,7 @@ def load_model(cfg_path, weights_path):
     tensors = st.load(weights_path)
     if cfg["embeddings"] == "shared":
         assert cfg["src_vocab"] == cfg["tgt_vocab"]
+        assert cfg["decoder"].get("input_dim", cfg["dim"]) == cfg["dim"], "shared embeddings need input_dim == dim"
         assert np.array_equal(tensors["encoder.embed_tokens.weight"],
                               tensors["decoder.embed_tokens.weight"]), "shared embeddings differ"
     # strict: every file tensor is used and every model parameter is present.
@@ -415,13 +569,20 @@ def fold_q_scale(model):
             mod.scaling = 1.0
 
 
+def quantized(name, p):
+    """Which parameters --quantize turns into int8 rows: every 2-D one
+    except learned position tables (*.embed_positions.weight), which ltcc
+    keeps in float32."""
+    return p.dim() == 2 and not name.endswith("embed_positions.weight")
+
+
 def quantize_int8(model):
     """The model ltcc --quantize int8 compiles: the w8 weights, and every
     nn.Linear and the output matmul through int8_linear.  An embedding
     lookup reads its int8 rows times their scales, as in w8."""
     fold_q_scale(model)
-    for _, p in model.named_parameters():
-        if p.dim() == 2:
+    for name, p in model.named_parameters():
+        if quantized(name, p):
             q, s = i8_rows(p.data)
             p.data = q * s[:, None]
             INT8_WEIGHTS[id(p)] = (q.double(), s)
@@ -435,10 +596,11 @@ def quantize_w8(model):
     (W_q and b_q times hd^-0.5, in float32, as compiler/fuse.c does), then
     every matrix a matmul reads -- every 2-D parameter: linears, the dynamic
     conv's tap projection, embeddings, the output matrix -- goes through
-    w8_rows.  Activations, biases, norms and conv kernels stay float32."""
+    w8_rows (learned position tables excepted, see quantized).
+    Activations, biases, norms and conv kernels stay float32."""
     fold_q_scale(model)
-    for _, p in model.named_parameters():
-        if p.dim() == 2:
+    for name, p in model.named_parameters():
+        if quantized(name, p):
             p.data = w8_rows(p.data)
 
 
@@ -471,7 +633,7 @@ def greedy_plan(cfg, tgt):
     """Prefix, number of decisions and eos-stop rule for a case's greedy path."""
     if cfg["kind"] == "encdec":
         return [cfg["tokens"]["eos"]], min(20, cfg["max_target"] - 1), True
-    return list(tgt), min(10, cfg["max_target"] - len(tgt)), False
+    return list(tgt), min(10, cfg["max_target"] - len(tgt)), True
 
 
 def greedy_full(model, cfg, enc, tgt):
@@ -527,6 +689,9 @@ def write_golden(path, src, enc, tgt, logits, gen, margin):
 def generate(cfg_path, weights_path, outdir, quantize=None, ties=None):
     global TIES
     cfg, model = load_model(cfg_path, weights_path)
+    if quantize and (cfg.get("adaptive_input") is not None or cfg["output"] == "adaptive"):
+        sys.exit("reference.py: --quantize %s: %s has an adaptive input or softmax, "
+                 "which ltcc does not quantize" % (quantize, cfg["name"]))
     if quantize == "w8":
         quantize_w8(model)
     elif quantize == "int8":
