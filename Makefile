@@ -65,7 +65,7 @@ clean:
 .PHONY: all install uninstall clean
 
 # ---- models, tests, demo ----
-MODELS = wmt iwslt lm mixed
+MODELS = wmt iwslt lm mixed alm plm xenc
 
 deps:
 	@sh tools/deps.sh

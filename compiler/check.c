@@ -2,9 +2,10 @@
  *
  * Requires: a tree from ast_parse. Guarantees: every key is known and
  * defined once, every value has the right type and range, and the shapes
- * are possible (branch widths sum to D, heads divide widths, encoder
- * kernels odd).
+ * are possible (branch widths sum to D, heads divide widths, adaptive
+ * bands cut the vocabulary and keep a width).
  * Errors point at the statement or the value at fault. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ltcc.h"
@@ -249,6 +250,17 @@ static int parse_branches(const Node *kids, Layer *L)
 
 /* ---- stacks ---- */
 
+static const char *const pos_kinds[] = { "sinusoidal", "learned", "none", NULL };
+
+/* `positions sinusoidal | learned | none;` */
+static bool get_positions(const Node *n, PosKind *out)
+{
+	int i = want_count(n, 1, 1) ? ident_of(n->vals, "positions", pos_kinds) : -1;
+	if (i >= 0)
+		*out = (PosKind)i;
+	return i >= 0;
+}
+
 static const char *const norms[] = { "post", "pre", NULL };
 static const char *const acts[] = { "relu", "gelu", NULL };
 
@@ -307,6 +319,10 @@ static bool stack_settings(const Node *blk, Stack *s, bool is_dec, StackStmts *s
 					diag_error(n->vals->loc, "prefix must be a string");
 				ok = false;
 			}
+		} else if (!strcmp(k, "positions")) {
+			ok &= get_positions(n, &s->pos);
+		} else if ((!strcmp(k, "input_dim") || !strcmp(k, "output_dim")) && is_dec) {
+			ok &= get_int(n, 1, k[0] == 'i' ? &s->in_dim : &s->out_dim);
 		} else if (!strcmp(k, "cross_attention") && is_dec) {
 			st->cross = n;
 			if (!want_count(n, 2, 2) || n->vals->kind != V_IDENT || strcmp(n->vals->s, "heads")) {
@@ -452,13 +468,6 @@ static bool finish_layer(const Node *blk, Stack *s, const Model *m, bool is_dec,
 			br->kernel = K->k[K->n == 1 ? 0 : i];
 			br->kloc = K->loc[K->n == 1 ? 0 : i];
 		}
-		/* the decoder pads causally (K-1 on the left), any K works; the
-		 * encoder centres the kernel (K/2 each side), which needs K odd,
-		 * and fairseq's encoder fails on an even one too */
-		if (br->kind != BR_ATTN && !is_dec && br->kernel % 2 == 0) {
-			diag_error(br->kloc, "encoder kernel size must be odd (it is centred), not %d", br->kernel);
-			return false;
-		}
 	}
 	if (c0 != m->dim) {
 		diag_error(L->br[0].loc, "%s layer %d: branch widths sum to %d, but the model width is %d",
@@ -517,7 +526,132 @@ static bool check_stack(const Node *blk, Stack *s, Model *m, bool is_dec)
 
 static const char *const token_names[] = { "bos", "pad", "eos", "unk", NULL };
 static const char *const emb_kinds[] = { "separate", "shared", NULL };
-static const char *const out_kinds[] = { "separate", "tied", NULL };
+static const char *const out_kinds[] = { "separate", "tied", "adaptive", NULL };
+static const char *const tie_kinds[] = { "tied", "tied_proj", NULL };
+
+/* The cutoffs and factor of `adaptive_input C1 C2 ... factor F;`, or of
+ * `output adaptive C1 ... factor F [tied] [tied_proj];` from its value v
+ * on. The bands' widths wait for the vocabulary (finish_bands). */
+static bool parse_adaptive(const Node *n, const Value *v, Adaptive *a, bool softmax)
+{
+	a->on = true;
+	a->loc = n->loc;
+	for (; v && v->kind == V_INT; v = v->next) {
+		int prev = a->nband ? a->cut[a->nband - 1] : 0;
+		if (a->nband == MAX_BANDS - 1) {
+			diag_error(v->loc, "at most %d cutoffs", MAX_BANDS - 1);
+			return false;
+		}
+		if (v->ival <= prev || v->ival > BIG) {
+			diag_error(v->loc, "cutoffs must increase from 1: %s after %d", v->s, prev);
+			return false;
+		}
+		a->cut[a->nband++] = (int)v->ival;
+	}
+	if (!a->nband || !v || v->kind != V_IDENT || strcmp(v->s, "factor") || !v->next) {
+		diag_error(v ? v->loc : after_key(n), "expected the cutoffs, then 'factor F' (e.g. '%s20000 60000 factor 4')",
+			   softmax ? "output adaptive " : "adaptive_input ");
+		return false;
+	}
+	v = v->next;
+	if ((v->kind != V_INT && v->kind != V_NUM) || !(v->num > 0 && v->num < 1e6)) {
+		diag_error(v->loc, "factor must be a positive number, not %s", v->s ? v->s : "this");
+		return false;
+	}
+	a->factor = v->num;
+	for (v = v->next; v; v = v->next) {
+		int i = softmax ? ident_of(v, "after the factor, a flag", tie_kinds) : -1;
+		if (!softmax)
+			diag_error(v->loc, "too many values for '%s'", n->key);
+		if (i < 0)
+			return false;
+		*(i ? &a->tied_proj : &a->tied) = true;
+	}
+	if (a->tied_proj && !a->tied) {
+		diag_error(n->loc, "'tied_proj' needs 'tied' (the tails' projections are tied to the adaptive input's)");
+		return false;
+	}
+	if (n->has_block) {
+		diag_error(n->loc, "'%s' takes no block", n->key);
+		return false;
+	}
+	return true;
+}
+
+/* Cut the vocabulary into bands, fairseq's way (the vocabulary ends the
+ * last band), and give band i the width floor(width / factor^i). */
+static bool finish_bands(Adaptive *a, int vocab, int width, const char *what)
+{
+	if (a->cut[a->nband - 1] > vocab) {
+		diag_error(a->loc, "%s cutoff %d is beyond the vocabulary of %d", what, a->cut[a->nband - 1], vocab);
+		return false;
+	}
+	if (a->cut[a->nband - 1] < vocab)
+		a->cut[a->nband++] = vocab;
+	for (int i = 0; i < a->nband; i++) {
+		double d = floor((double)width / pow(a->factor, i));
+		a->dim[i] = d < 1 ? 0 : (int)d;
+		if (a->dim[i] < 1) {
+			diag_error(a->loc, "%s band %d (ids %d to %d) has width floor(%d / %g^%d) = 0", what, i,
+				   i ? a->cut[i - 1] : 0, a->cut[i] - 1, width, a->factor, i);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The decoder's ends: its embedding width E and output width O (their
+ * projections), the adaptive input and softmax, and what the output can be
+ * tied to. */
+static bool check_io(Model *m, const Node *out)
+{
+	Stack *d = &m->dec;
+	Loc at = out ? out->loc : m->loc;
+	int E = d->in_dim ? d->in_dim : m->dim, O = d->out_dim ? d->out_dim : m->dim;
+	d->in_dim = E;
+	d->out_dim = O;
+	if (m->shared_embed && (E != m->dim || m->ain.on)) {
+		diag_error(d->loc, "shared embeddings need a plain decoder embedding of the model width %d", m->dim);
+		return false;
+	}
+	if (m->ain.on && !finish_bands(&m->ain, m->tgt_vocab, E, "adaptive input"))
+		return false;
+	if (m->aout.on) {
+		if (!finish_bands(&m->aout, m->tgt_vocab, O, "adaptive softmax"))
+			return false;
+		if (m->aout.nband < 2) {
+			diag_error(at, "an adaptive softmax needs a cutoff below the vocabulary of %d (a tail)", m->tgt_vocab);
+			return false;
+		}
+		if (!m->aout.tied)
+			return true;
+		if (O != m->dim) {  /* fairseq has no project_out_dim with tied adaptive weights */
+			diag_error(at, "a tied adaptive softmax reads the decoder's output directly: output_dim must be "
+				   "the model width %d, not %d", m->dim, O);
+			return false;
+		}
+		const Adaptive *i = &m->ain, *o = &m->aout;
+		if (!i->on || i->nband != o->nband || memcmp(i->cut, o->cut, sizeof i->cut) || i->factor != o->factor) {
+			diag_error(at, "a tied adaptive softmax needs an 'adaptive_input' with the same cutoffs and factor");
+			return false;
+		}
+		if (E != O) {
+			diag_error(at, "a tied adaptive softmax needs the decoder's output_dim (%d) to equal its input_dim (%d)", O, E);
+			return false;
+		}
+	} else if (m->tied_output) {
+		if (m->ain.on) {
+			diag_error(at, "with an adaptive input there is no one matrix to tie the output to "
+				   "('output adaptive ... tied' or 'output separate')");
+			return false;
+		}
+		if (E != O) {
+			diag_error(at, "a tied output needs the decoder's output_dim (%d) to equal its input_dim (%d)", O, E);
+			return false;
+		}
+	}
+	return true;
+}
 
 /* at[i]: where token i's id is given, for the vocabulary check */
 static bool check_tokens(const Node *n, Model *m, Loc *at)
@@ -547,7 +681,8 @@ static char *dir_join(const char *ltd_path, const char *rel)
 static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 {
 	const Node *enc = NULL, *dec = NULL, *vocab = NULL, *srcv = NULL, *tgtv = NULL;
-	const Node *maxs = NULL, *maxt = NULL, *emb = NULL, *dim = NULL, *w = NULL;
+	const Node *maxs = NULL, *maxt = NULL, *emb = NULL, *dim = NULL, *w = NULL, *out = NULL;
+	PosKind pos = POS_SINUSOIDAL;
 	bool ok = true;
 	m->bos = 0; m->pad = 1; m->eos = 2; m->unk = 3;  /* fairseq's dictionary */
 	Loc tok_at[4] = { mdl->loc, mdl->loc, mdl->loc, mdl->loc };
@@ -581,15 +716,23 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 		} else if (!strcmp(k, "tokens")) {
 			ok &= check_tokens(n, m, tok_at);
 		} else if (!strcmp(k, "positions")) {
-			static const char *const pos[] = { "sinusoidal", NULL };
-			ok &= want_count(n, 1, 1) && ident_of(n->vals, "positions", pos) >= 0;
+			ok &= get_positions(n, &pos);
+		} else if (!strcmp(k, "adaptive_input")) {
+			ok &= parse_adaptive(n, n->vals, &m->ain, false);
 		} else if (!strcmp(k, "embeddings")) {
 			emb = n;
 			int i = want_count(n, 1, 1) ? ident_of(n->vals, "embeddings", emb_kinds) : -1;
 			m->shared_embed = i == 1;
 			ok &= i >= 0;
 		} else if (!strcmp(k, "output")) {
-			int i = want_count(n, 1, 1) ? ident_of(n->vals, "output", out_kinds) : -1;
+			out = n;
+			int i = n->nvals ? ident_of(n->vals, "output", out_kinds) : -1;
+			if (!n->nvals)
+				want_count(n, 1, 1);
+			else if (i == 2)
+				ok &= parse_adaptive(n, n->vals->next, &m->aout, true);
+			else if (i >= 0)
+				ok &= want_count(n, 1, 1);
 			m->tied_output = i == 1;
 			ok &= i >= 0;
 		} else if (!strcmp(k, "weights")) {
@@ -670,9 +813,10 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 		diag_error(dim->vals->loc, "model width must be at least 2");
 		return false;
 	}
+	m->enc.pos = m->dec.pos = pos;  /* each stack may say otherwise */
 	if (enc && !check_stack(enc, &m->enc, m, false))
 		return false;
-	return check_stack(dec, &m->dec, m, true);
+	return check_stack(dec, &m->dec, m, true) && check_io(m, out);
 }
 
 Model *check_model(const Node *root, const char *ltd_path)

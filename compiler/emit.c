@@ -172,6 +172,7 @@ static void emit_kernels(Emit *e)
 	for (int p = 0; p < 2; p++)
 		for (int i = 0; i < ps[p]->nops; i++)
 			need_op(ps[p]->ops[i], c, n, used);
+	need("k_argmax", c, n, used);  /* greedy decoding's pick */
 	fwrite(head, 1, head_len, e->f);
 	fwrite(fhead, 1, fhead_len, e->f);
 	bool done[MAX_KERNELS] = {0};
@@ -226,6 +227,10 @@ static void emit_weights(Emit *e)
 		}
 	}
 	int half = ir->m->dim / 2;
+	if (!ir->sinusoids) {
+		fputc('\n', e->f);
+		return;
+	}
 	fprintf(e->f, "\n/* sinusoidal positions: omega_i = exp(-i ln(10000) / (D/2 - 1)), as fairseq computes it in fp32 */\n");
 	fprintf(e->f, "static const float pos_omega[%d] = {", half);
 	float step = (float)(log(10000.0) / (half - 1 > 0 ? half - 1 : 1));
@@ -290,19 +295,74 @@ static void emit_plan(Emit *e)
 
 /* ---- ops ---- */
 
+static void emit_call(FILE *f, const KCall *k, const char *indent);
+static void emit_embed_adaptive(Emit *e, const Op *o);
+
 static void emit_op(Emit *e, const Op *o)
 {
 	KCall k[KERN_MAX_CALLS];
+	if (o->kind == OP_EMBED_ADAPTIVE) {
+		emit_embed_adaptive(e, o);
+		return;
+	}
 	int nk = kern_calls(o, 0, k);
-	for (int i = 0; i < nk; i++) {
-		fprintf(e->f, "\t%s(", kern_name[k[i].k]);
-		for (int j = 0; j < k[i].nargs; j++)
-			fprintf(e->f, "%s%s", j ? ", " : "", k[i].a[j].c);
-		fprintf(e->f, ");\n");
+	for (int i = 0; i < nk; i++)
+		emit_call(e->f, &k[i], "\t");
+}
+
+static bool inline_op(const Op *o)
+{
+	return o->kind == OP_EMBED || o->kind == OP_EMBED_ADAPTIVE || o->kind == OP_LOGITS || o->kind == OP_ADAPTIVE_OUT;
+}
+
+static void emit_call(FILE *f, const KCall *k, const char *indent)
+{
+	fprintf(f, "%s%s(", indent, kern_name[k->k]);
+	for (int j = 0; j < k->nargs; j++)
+		fprintf(f, "%s%s", j ? ", " : "", k->a[j].c);
+	fprintf(f, ");\n");
+}
+
+/* The token's band picks its call. */
+static void emit_embed_adaptive(Emit *e, const Op *o)
+{
+	KCall k[KERN_MAX_CALLS];
+	int nk = kern_calls(o, 0, k);
+	const Adaptive *a = o->ad->a;
+	fprintf(e->f, "\t/* adaptive input: the token's row of its band, projected up to D */\n");
+	for (int b = 0; b < nk; b++) {
+		if (b + 1 < nk)
+			fprintf(e->f, "\t%sif (token < %d)\n", b ? "else " : "", a->cut[b]);
+		else
+			fprintf(e->f, "\telse\n");
+		emit_call(e->f, &k[b], nk > 1 ? "\t\t" : "\t");
 	}
 }
 
-static bool inline_op(const Op *o) { return o->kind == OP_EMBED || o->kind == OP_LOGITS; }
+/* The head, then each tail; greedy decoding skips a tail none of whose
+ * words can win: a word's log-probability is at most its cluster's. */
+static void emit_adaptive_out(Emit *e, const Op *o)
+{
+	KCall k[KERN_MAX_CALLS];
+	int nk = kern_calls(o, 0, k);
+	const Adaptive *a = o->ad->a;
+	FILE *f = e->f;
+	fprintf(f, "\tint32_t best = 0, t;\n");
+	fprintf(f, "\t/* head: the %d first words and one logit per tail cluster, one log-softmax */\n", a->cut[0]);
+	for (int i = 0; i < 3; i++)
+		emit_call(f, &k[i], "\t");
+	fprintf(f, "\tif (greedy)\n\t\tbest = k_argmax(%d, logits);\n", a->cut[0]);
+	for (int b = 1; b < a->nband; b++) {
+		int lo = a->cut[b - 1], size = a->cut[b] - lo;
+		fprintf(f, "\t/* tail cluster %d: words %d to %d */\n", b - 1, lo, a->cut[b] - 1);
+		fprintf(f, "\tif (!greedy || %s[%d] > logits[best]) {\n", kern_ref(o->ad->cls, false), b - 1);
+		for (int i = 3 * b; i < 3 * b + 3 && i < nk; i++)
+			emit_call(f, &k[i], "\t\t");
+		fprintf(f, "\t\tt = %d + k_argmax(%d, logits + %d);\n\t\tif (logits[t] > logits[best])\n"
+			   "\t\t\tbest = t;\n\t}\n", lo, size, lo);
+	}
+	fprintf(f, "\treturn best;\n");
+}
 
 static const char *where(const Emit *e, Loc l)
 {
@@ -338,10 +398,10 @@ static void emit_blocks(Emit *e, const Program *p, bool enc)
 	}
 }
 
-/* The straight line of block calls, with the inline ops in place. */
-static void emit_calls(Emit *e, const Program *p, bool enc)
+/* The straight line of block calls for ops [0, end), the inline ops in place. */
+static void emit_calls(Emit *e, const Program *p, bool enc, int end)
 {
-	for (int i = 0; i < p->nops; i++) {
+	for (int i = 0; i < end; i++) {
 		const Op *o = p->ops[i];
 		if (inline_op(o))
 			emit_op(e, o);
@@ -349,6 +409,9 @@ static void emit_calls(Emit *e, const Program *p, bool enc)
 			fprintf(e->f, "\t%s(%s);\n", o->block, enc ? "n" : "");
 	}
 }
+
+/* What greedy decoding starts from: a source to translate, or a prompt to continue. */
+static const char *src_name(const Model *m) { return m->is_lm ? "prompt" : "src"; }
 
 /* The default instance's calls: the _ctx ones on P_default. */
 static void emit_default_entries(Emit *e)
@@ -366,9 +429,9 @@ static void emit_default_entries(Emit *e)
 			P, P, P);
 		fprintf(f, "const float *%s_encoder_output(void)\n{\n\treturn %s_ctx_encoder_output(&%s_default);\n}\n\n",
 			P, P, P);
-		fprintf(f, "int %s_greedy(const int32_t *src, int32_t n, int32_t *out, int32_t max_out)\n{\n"
-			   "\treturn %s_ctx_greedy(&%s_default, src, n, out, max_out);\n}\n\n", P, P, P);
 	}
+	fprintf(f, "int %s_greedy(const int32_t *%s, int32_t n, int32_t *out, int32_t max_out)\n{\n"
+		   "\treturn %s_ctx_greedy(&%s_default, %s, n, out, max_out);\n}\n\n", P, src_name(m), P, P, src_name(m));
 	fprintf(f, "int %s_decode_step(int32_t token, float *logits)\n{\n"
 		   "\treturn %s_ctx_decode_step(&%s_default, token, logits);\n}\n", P, P, P);
 }
@@ -380,14 +443,55 @@ static void emit_greedy(Emit *e)
 	fprintf(f, "int %s_ctx_greedy(%s_ctx *ctx, const int32_t *src, int32_t n, int32_t *out, int32_t max_out)\n{\n",
 		P, P);
 	fprintf(f, "\tstatic float logits[%s_VOCAB];  /* one call at a time: shared */\n", U);
-	fprintf(f, "\tint32_t tok = %s_EOS, count = 0, i;\n", U);
+	fprintf(f, "\tint32_t tok = %s_EOS, count = 0;\n", U);
 	fprintf(f, "\tint rc = %s_ctx_encode(ctx, src, n);\n\tif (rc)\n\t\treturn rc;\n", P);
 	fprintf(f, "\tif (!out && max_out > 0)\n\t\treturn %s_ERR_LENGTH;\n", U);
-	fprintf(f, "\twhile (count < max_out && ctx->pos < %s_MAX_TARGET) {\n", U);
-	fprintf(f, "\t\trc = %s_ctx_decode_step(ctx, tok, logits);\n\t\tif (rc)\n\t\t\treturn rc;\n", P);
-	fprintf(f, "\t\ttok = 0;\n\t\tfor (i = 1; i < %s_VOCAB; i++)  /* first index wins ties */\n", U);
-	fprintf(f, "\t\t\tif (logits[i] > logits[tok])\n\t\t\t\ttok = i;\n");
+	fprintf(f, "\twhile (count < max_out && st_pos < %s_MAX_TARGET) {\n", U);
+	fprintf(f, "\t\tdecode_hidden(tok);\n\t\tst_pos++;\n\t\ttok = decode_output(logits, 1);\n");
 	fprintf(f, "\t\tif (tok == %s_EOS)\n\t\t\tbreak;\n\t\tout[count++] = tok;\n\t}\n\treturn count;\n}\n\n", U);
+}
+
+/* A language model continues a prompt; only its last step needs an output. */
+static void emit_greedy_lm(Emit *e)
+{
+	FILE *f = e->f;
+	const char *P = e->P, *U = e->U;
+	fprintf(f, "int %s_ctx_greedy(%s_ctx *ctx, const int32_t *prompt, int32_t n, int32_t *out, int32_t max_out)\n{\n",
+		P, P);
+	fprintf(f, "\tstatic float logits[%s_VOCAB];  /* one call at a time: shared */\n", U);
+	fprintf(f, "\tint32_t tok, count = 0, t;\n");
+	fprintf(f, "\tcx = ctx;\n\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
+	fprintf(f, "\tif (!prompt || n < 1 || n > %s_MAX_TARGET || (!out && max_out > 0))\n\t\treturn %s_ERR_LENGTH;\n", U, U);
+	fprintf(f, "\tfor (t = 0; t < n; t++)\n\t\tif (prompt[t] < 0 || prompt[t] >= %s_VOCAB)\n\t\t\treturn %s_ERR_TOKEN;\n", U, U);
+	fprintf(f, "\t%s_ctx_reset(ctx);\n\tfor (t = 0; t < n; t++) {\n\t\tdecode_hidden(prompt[t]);\n\t\tst_pos++;\n\t}\n", P);
+	fprintf(f, "\ttok = decode_output(logits, 1);\n");
+	fprintf(f, "\twhile (count < max_out && tok != %s_EOS) {\n\t\tout[count++] = tok;\n", U);
+	fprintf(f, "\t\tif (count == max_out || st_pos >= %s_MAX_TARGET)\n\t\t\tbreak;\n", U);
+	fprintf(f, "\t\tdecode_hidden(tok);\n\t\tst_pos++;\n\t\ttok = decode_output(logits, 1);\n\t}\n\treturn count;\n}\n\n");
+}
+
+/* The decoder step in two: its layers, then its output, which greedy
+ * decoding cuts to what its pick needs. */
+static void emit_step(Emit *e)
+{
+	const Program *p = &e->ir->step;
+	const Op *last = p->ops[p->nops - 1];
+	FILE *f = e->f;
+	if (last->kind != OP_LOGITS && last->kind != OP_ADAPTIVE_OUT)
+		die("the decoder step does not end with its output");
+	fprintf(f, "/* ---- the decoder step: its layers, then its output ---- */\n\n");
+	fprintf(f, "static void decode_hidden(int32_t token)\n{\n");
+	emit_calls(e, p, false, p->nops - 1);
+	fprintf(f, "}\n\n/* The step's %s into logits[%s_VOCAB]; greedy: only what the pick needs, and\n"
+		   " * the pick (the first of equals) */\n", last->ad ? "log-probabilities" : "logits", e->U);
+	fprintf(f, "static int32_t decode_output(float *logits, int greedy)\n{\n");
+	if (last->ad) {
+		emit_adaptive_out(e, last);
+	} else {
+		emit_op(e, last);
+		fprintf(f, "\treturn greedy ? k_argmax(%s_VOCAB, logits) : 0;\n", e->U);
+	}
+	fprintf(f, "}\n\n");
 }
 
 static void emit_entries(Emit *e)
@@ -420,7 +524,7 @@ static void emit_entries(Emit *e)
 		fprintf(f, "\tcx = ctx;\n\tif (!arena || !state)\n\t\treturn %s_ERR_NO_BUFFERS;\n", U);
 		fprintf(f, "\tif (!src || n < 1 || n > %s_MAX_SOURCE)\n\t\treturn %s_ERR_LENGTH;\n", U, U);
 		fprintf(f, "\tfor (t = 0; t < n; t++)\n\t\tif (src[t] < 0 || src[t] >= %s_SRC_VOCAB)\n\t\t\treturn %s_ERR_TOKEN;\n", U, U);
-		emit_calls(e, &ir->encode, true);
+		emit_calls(e, &ir->encode, true, ir->encode.nops);
 		fprintf(f, "\tst_src_n = n;\n\tst_ready = 1;\n\t%s_ctx_reset(ctx);\n\treturn 0;\n}\n\n", P);
 		fprintf(f, "const float *%s_ctx_encoder_output(%s_ctx *ctx)\n{\n\tcx = ctx;\n\treturn arena ? %s : 0;\n}\n\n",
 			P, P, ir->enc_out->name);
@@ -433,9 +537,10 @@ static void emit_entries(Emit *e)
 	fprintf(f, "\tif (token < 0 || token >= %s_VOCAB)\n\t\treturn %s_ERR_TOKEN;\n", U, U);
 	fprintf(f, "\tif (st_pos >= %s_MAX_TARGET)\n\t\treturn %s_ERR_FULL;\n", U, U);
 	fprintf(f, "\tif (!logits)\n\t\treturn %s_ERR_LENGTH;\n", U);
-	emit_calls(e, &ir->step, false);
-	fprintf(f, "\tst_pos++;\n\treturn 0;\n}\n\n");
-	if (!m->is_lm)
+	fprintf(f, "\tdecode_hidden(token);\n\tdecode_output(logits, 0);\n\tst_pos++;\n\treturn 0;\n}\n\n");
+	if (m->is_lm)
+		emit_greedy_lm(e);
+	else
 		emit_greedy(e);
 	emit_default_entries(e);
 }
@@ -464,6 +569,7 @@ void emit_c(const IR *ir, const EmitOpts *o, FILE *f, const char *hname)
 	emit_blocks(&e, &ir->encode, true);
 	fprintf(f, "/* ---- blocks: decoder, one step (row) at position st_pos ---- */\n\n");
 	emit_blocks(&e, &ir->step, false);
+	emit_step(&e);
 	emit_entries(&e);
 }
 
@@ -488,18 +594,18 @@ static void emit_ctx_api(const IR *ir, const EmitOpts *o, FILE *f)
 	fprintf(f, "#define %s_CTX_BYTES (sizeof(%s_ctx))\n", U, P);
 	/* with the arena and state (when not the caller's), every byte of RAM */
 	fprintf(f, "/* the rest of the RAM this model's file takes, besides arena and state:\n"
-		   " * %s, the default instance and the current-instance pointer */\n",
-		lm ? "the int8 scratch" : "the int8 scratch, greedy's logits");
+		   " * the int8 scratch, greedy's logits, the default instance and the\n"
+		   " * current-instance pointer */\n");
 	fprintf(f, "#define %s_STATIC_BYTES (%zu + sizeof(%s_ctx) + sizeof(void *))\n\n", U,
-		ir->qx_bytes + (lm ? 0 : (size_t)ir->m->tgt_vocab * 4), P);
+		ir->qx_bytes + (size_t)ir->m->tgt_vocab * 4, P);
 	fprintf(f, "/* Give an instance its buffers and start it over. */\n");
 	fprintf(f, "void %s_init(%s_ctx *ctx, float *arena, float *state);\n", P, P);
 	if (!lm) {
 		fprintf(f, "int %s_ctx_encode(%s_ctx *ctx, const int32_t *src, int32_t n);\n", P, P);
 		fprintf(f, "const float *%s_ctx_encoder_output(%s_ctx *ctx);\n", P, P);
-		fprintf(f, "int %s_ctx_greedy(%s_ctx *ctx, const int32_t *src, int32_t n, int32_t *out, int32_t max_out);\n",
-			P, P);
 	}
+	fprintf(f, "int %s_ctx_greedy(%s_ctx *ctx, const int32_t *%s, int32_t n, int32_t *out, int32_t max_out);\n",
+		P, P, src_name(ir->m));
 	fprintf(f, "int %s_ctx_decode_step(%s_ctx *ctx, int32_t token, float *logits);\n", P, P);
 	fprintf(f, "void %s_ctx_reset(%s_ctx *ctx);\n\n/* ---- the default instance ---- */\n", P, P);
 }
@@ -552,14 +658,22 @@ void emit_h(const IR *ir, const EmitOpts *o, FILE *f)
 		fprintf(f, "/* The encoder's output (n, %s_DIM), valid until the next decode step. */\n", U);
 		fprintf(f, "const float *%s_encoder_output(void);\n", P);
 	}
-	fprintf(f, "/* Feed one token at the next position; writes logits[%s_VOCAB]. */\n", U);
+	if (m->aout.on)
+		fprintf(f, "/* Feed one token at the next position; writes logits[%s_VOCAB]: with this\n"
+			   " * model's adaptive softmax, the log-probabilities of the whole vocabulary\n"
+			   " * (fairseq's get_log_prob), not raw logits. */\n", U);
+	else
+		fprintf(f, "/* Feed one token at the next position; writes logits[%s_VOCAB]. */\n", U);
 	fprintf(f, "int %s_decode_step(int32_t token, float *logits);\n", P);
 	fprintf(f, "/* Start a new target sequence%s. */\n", m->is_lm ? "" : " for the same source");
 	fprintf(f, "void %s_reset(void);\n", P);
-	if (!m->is_lm) {
+	if (!m->is_lm)
 		fprintf(f, "/* Encode src, then decode greedily from EOS; writes up to max_out tokens\n"
 			   " * (the final EOS not included) and returns how many, or an error code. */\n");
-		fprintf(f, "int %s_greedy(const int32_t *src, int32_t n, int32_t *out, int32_t max_out);\n", P);
-	}
+	else
+		fprintf(f, "/* Start a new sequence with prompt[0..n), then continue it greedily; writes\n"
+			   " * up to max_out tokens (stopping before an EOS) and returns how many, or\n"
+			   " * an error code. */\n");
+	fprintf(f, "int %s_greedy(const int32_t *%s, int32_t n, int32_t *out, int32_t max_out);\n", P, src_name(m));
 	fprintf(f, "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }

@@ -171,6 +171,59 @@ static int attn_calls(const Op *o, int T, KCall *out)
 	return n;
 }
 
+/* The first token's position: pad + 1, a decoder step's st_pos on; "0"
+ * for an embedding without positions (its omega is 0 too). */
+static const char *first_pos(const Op *o)
+{
+	if (o->pos0 < 0)
+		return "0";
+	return arena_printf("%d%s", o->pos0, o->rows == RW_ONE ? " + st_pos" : "");
+}
+
+/* One call per band, each the whole embedding of a token of that band:
+ * its row, projected up to D and scaled. The emitter picks one by the
+ * token's band. */
+static int embed_adaptive_calls(const Op *o, KCall *out)
+{
+	int n = 0;
+	const Adaptive *a = o->ad->a;
+	const Tensor *y = o->out;
+	for (int b = 0; b < a->nband; b++) {
+		const Tensor *E = o->ad->E[b];
+		CALL(linear, I(1), I(a->dim[b]), I(y->cols),
+		     S(arena_printf("(%s + (long)(token - %d) * %d)", E->name, b ? a->cut[b - 1] : 0, a->dim[b])),
+		     I(a->dim[b]), MAT(o->ad->P[b]), S("0"), T_(y), I(y->cols), F(o->scale), I(0), I(0));
+	}
+	return n;
+}
+
+/* The head: its words into logits, the cluster logits apart, one
+ * log-softmax over both; then per tail three calls: the projection down,
+ * the words' logits, their log-softmax plus the cluster's log-probability.
+ * The emitter may skip a tail's three (greedy decoding). */
+static int adaptive_out_calls(const Op *o, KCall *out)
+{
+	int n = 0;
+	const AdaptiveIR *ad = o->ad;
+	const Adaptive *a = ad->a;
+	const Tensor *x = o->in[0], *h = ad->h, *cls = ad->cls;
+	int O = x->cols, c0 = a->cut[0], nt = a->nband - 1;
+	CALL(linear, I(1), I(O), I(c0), T_(x), I(x->stride), MAT(ad->E[0]), S("0"), S("logits"), I(c0), F(1.0f), I(0), I(0));
+	CALL(linear, I(1), I(O), I(nt), T_(x), I(x->stride), MAT(ad->P[0]), S("0"), T_(cls), I(nt), F(1.0f), I(0), I(0));
+	CALL(log_softmax2, I(c0), S("logits"), I(nt), T_(cls));
+	for (int b = 1; b < a->nband; b++) {
+		int lo = a->cut[b - 1], size = a->cut[b] - lo, d = a->dim[b];
+		const char *part = arena_printf("(logits + %d)", lo);
+		if (ad->ptrans)
+			CALL(linear_t, I(1), I(O), I(d), T_(x), MAT(ad->P[b]), T_(h));
+		else
+			CALL(linear, I(1), I(O), I(d), T_(x), I(x->stride), MAT(ad->P[b]), S("0"), T_(h), I(d), F(1.0f), I(0), I(0));
+		CALL(linear, I(1), I(d), I(size), T_(h), I(d), MAT(ad->E[b]), S("0"), S(part), I(size), F(1.0f), I(0), I(0));
+		CALL(log_softmax_add, I(size), S(part), S(arena_printf("%s[%d]", kern_ref(cls, false), b - 1)));
+	}
+	return n;
+}
+
 int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS])
 {
 	int n = 0;
@@ -228,12 +281,20 @@ int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS])
 			CALL(layernorm, rows, I(x->cols), T_(x), I(x->stride), T_(y), I(y->stride), T_(o->in[1]),
 			     T_(o->in[2]));
 		break;
-	case OP_EMBED: {  /* a step embeds `token` at st_pos; positions start at pad + 1 */
-		bool step = o->rows == RW_ONE;
-		CALL(embed, rows, I(y->cols), S(step ? "&token" : "src"), S(arena_printf("%d%s", o->pos0,
-		     step ? " + st_pos" : "")), MAT(x), F(o->scale), S("pos_omega"), T_(y));
+	case OP_EMBED:  /* a step embeds `token` at st_pos; positions start at pad + 1 */
+		CALL(embed, rows, I(y->cols), S(o->rows == RW_ONE ? "&token" : "src"), S(first_pos(o)), MAT(x),
+		     F(o->scale), S(o->pos0 < 0 ? "0" : "pos_omega"), T_(y));
 		break;
-	}
+	case OP_POS:
+		if (x)  /* learned: the table's row 0 is the first position */
+			CALL(copy, rows, I(y->cols), S(kern_ref(x, o->in_at_pos)), I(x->stride), T_(y), I(y->stride), I(1));
+		else
+			CALL(posenc, rows, I(y->cols), S(first_pos(o)), S("pos_omega"), T_(y));
+		break;
+	case OP_EMBED_ADAPTIVE:
+		return embed_adaptive_calls(o, out);
+	case OP_ADAPTIVE_OUT:
+		return adaptive_out_calls(o, out);
 	case OP_COUNT:
 		die("no kernel for op %d", o->kind);
 	}

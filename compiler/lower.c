@@ -143,8 +143,10 @@ static const char *weight_id(const IR *ir, const char *name)
 	return id;
 }
 
+static Tensor *bind_rows(Lower *L, const char *name, int d0, int d1, bool alt, int r0, int r1);
+
 /* Bind the weight tensor `name` with shape (d0, d1), or (d0,) when d1 = 0.
- * `alt1` > 0 also accepts (d0, alt1, d1): a lightweight conv's (H,1,K). */
+ * `alt` also accepts (d0, 1, d1): a lightweight conv's (H,1,K). */
 static Tensor *weight3(Lower *L, const char *name, int d0, int d1, bool alt)
 {
 	for (int i = 0; i < L->ir->ntensors; i++) {
@@ -152,6 +154,14 @@ static Tensor *weight3(Lower *L, const char *name, int d0, int d1, bool alt)
 		if (t->kind == T_WEIGHT && !strcmp(t->src, name) && !t->note)
 			return t;
 	}
+	return bind_rows(L, name, d0, d1, alt, 0, d0);
+}
+
+/* Rows [r0, r1) of the weight `name`, checked whole as weight3 does; d0 < 0
+ * takes any number of rows from r1 up (a position table is as long as its
+ * training allowed). A part gets its own identifier and a note. */
+static Tensor *bind_rows(Lower *L, const char *name, int d0, int d1, bool alt, int r0, int r1)
+{
 	WTensor *w = wf_find(L->wf, name);
 	int64_t want[3] = { d0, d1 };
 	int nd = d1 ? 2 : 1;
@@ -161,12 +171,16 @@ static Tensor *weight3(Lower *L, const char *name, int d0, int d1, bool alt)
 		return NULL;
 	}
 	w->used = true;
-	bool ok = w->ndim == nd && w->shape[0] == d0 && (nd == 1 || w->shape[1] == d1);
+	bool ok = w->ndim == nd && (d0 < 0 ? w->shape[0] >= r1 : w->shape[0] == d0) && (nd == 1 || w->shape[1] == d1);
 	if (!ok && alt)
 		ok = w->ndim == 3 && w->shape[0] == d0 && w->shape[1] == 1 && w->shape[2] == d1;
 	if (!ok) {
-		diag_error(L->loc, "tensor '%s' has shape %s, expected %s", name,
-			   shape_str(w->shape, w->ndim), shape_str(want, nd));
+		if (d0 < 0)
+			diag_error(L->loc, "tensor '%s' has shape %s, expected (at least %d, %d)", name,
+				   shape_str(w->shape, w->ndim), r1, d1);
+		else
+			diag_error(L->loc, "tensor '%s' has shape %s, expected %s", name,
+				   shape_str(w->shape, w->ndim), shape_str(want, nd));
 		L->failed = true;
 		return NULL;
 	}
@@ -176,12 +190,31 @@ static Tensor *weight3(Lower *L, const char *name, int d0, int d1, bool alt)
 			L->failed = true;
 			return NULL;
 		}
-	Tensor *t = add_tensor(L, T_WEIGHT, NULL, d0, d1 ? d1 : 1);
+	int cols = d1 ? d1 : 1;
+	bool part = r0 > 0 || r1 < w->shape[0];
+	Tensor *t = add_tensor(L, T_WEIGHT, NULL, r1 - r0, cols);
 	t->src = arena_strdup(name);
-	t->data = arena_alloc(sizeof(float) * (size_t)w->numel);
-	memcpy(t->data, w->data, sizeof(float) * (size_t)w->numel);
-	t->name = weight_id(L->ir, name);
+	size_t n = (size_t)(r1 - r0) * (size_t)cols;
+	t->data = arena_alloc(sizeof(float) * (n ? n : 1));
+	memcpy(t->data, w->data + (size_t)r0 * (size_t)cols, sizeof(float) * n);
+	t->name = weight_id(L->ir, part ? arena_printf("%s_rows%d", name, r0) : name);
+	if (part)
+		t->note = arena_printf("its rows %d to %d", r0, r1 - 1);
 	return t;
+}
+
+/* A tensor a fairseq state dict holds twice, under a tied module's name
+ * too: accepted when it is the same, never stored twice. */
+static void alias(Lower *L, const char *name, const Tensor *orig)
+{
+	WTensor *w = wf_find(L->wf, name);
+	if (!w || !orig)
+		return;
+	w->used = true;
+	if (w->numel != (int64_t)orig->rows * orig->cols || memcmp(w->data, orig->data, sizeof(float) * (size_t)w->numel)) {
+		diag_error(L->loc, "tensor '%s' should be tied to '%s' but differs from it", name, orig->src);
+		L->failed = true;
+	}
 }
 
 static Tensor *weight(Lower *L, const char *name, int d0, int d1)
@@ -225,6 +258,16 @@ static Op *linear(Lower *L, Rows rows, Tensor *x, const char *pfx, int out_dim, 
 	o->in[0] = x;
 	o->in[1] = W;
 	o->in[2] = b;
+	o->scale = 1.0f;
+	return o;
+}
+
+/* y = x W^T with no bias: fairseq's project_in_dim / project_out_dim. */
+static Op *linear_nb(Lower *L, Rows rows, Tensor *x, const char *wname, int out_dim, Tensor *y)
+{
+	Op *o = op(L, OP_LINEAR, rows, y);
+	o->in[0] = x;
+	o->in[1] = weight(L, wname, out_dim, x->cols);
 	o->scale = 1.0f;
 	return o;
 }
@@ -310,7 +353,10 @@ static void conv_branch(Lower *L, Mode mode, const char *nm, Tensor *in, const B
 	c->in[2] = hist;
 	c->heads = H;
 	c->kernel = K;
-	c->pad = mode == FULL ? K / 2 : K - 1;   /* encoder centred, decoder causal */
+	/* the encoder centres the kernel, an even one a step to the left of
+	 * centre as fairseq pads it ((K-1)/2 before, K/2 after); the decoder
+	 * is causal */
+	c->pad = mode == FULL ? (K - 1) / 2 : K - 1;
 	c->step = mode == STEP;
 	c->weight_softmax = weight_softmax;
 	if (hist) {
@@ -435,6 +481,149 @@ static void layer(Lower *L, Mode mode, const Stack *s, int li, Tensor *x, bool i
 	}
 }
 
+/* ---- the ends: embeddings, positions, output ---- */
+
+/* x += the stack's positions: sinusoids computed on the fly, or rows
+ * pad+1.. of a learned table (fairseq's LearnedPositionalEmbedding), of
+ * which only the max_len rows a sequence can reach are kept. */
+static void positions(Lower *L, const Stack *s, Rows rows, Tensor *x, int max_len)
+{
+	const Model *m = L->ir->m;
+	if (s->pos == POS_NONE)
+		return;
+	Tensor *table = NULL;
+	if (s->pos == POS_LEARNED)
+		table = bind_rows(L, arena_printf("%sembed_positions.weight", s->prefix), -1, m->dim, false,
+				  m->pad + 1, m->pad + 1 + max_len);
+	else
+		L->ir->sinusoids = true;
+	if (L->failed)
+		return;
+	bool dec = rows == RW_ONE;
+	set_block(L, dec ? "dec_positions" : "enc_positions", s->pos == POS_LEARNED ? "learned positions" :
+		  "sinusoidal positions", s->loc);
+	Op *o = op(L, OP_POS, rows, x);
+	o->in[0] = table;
+	o->in_at_pos = rows == RW_ONE;
+	o->pos0 = m->pad + 1;
+}
+
+/* x = sqrt(D) * E[tok], through project_in_dim when E is narrower or wider
+ * than D, then the positions. Sinusoids at width D go in the same pass. */
+static void embed(Lower *L, const Stack *s, Rows rows, Tensor *E, Tensor *x, int max_len)
+{
+	const Model *m = L->ir->m;
+	bool dec = rows == RW_ONE;
+	Tensor *e = E->cols == m->dim ? x : act(L, dec ? "dec_e" : "enc_e", x->rows, E->cols);
+	bool fused = s->pos == POS_SINUSOIDAL && e == x;
+	Op *o = op(L, OP_EMBED, rows, e);
+	o->in[0] = E;
+	o->scale = sqrtf((float)m->dim);
+	o->pos0 = fused ? m->pad + 1 : -1;
+	if (fused) {
+		L->ir->sinusoids = true;
+		return;
+	}
+	if (e != x) {
+		set_block(L, dec ? "dec_project_in" : "enc_project_in",
+			  arena_printf("project_in_dim: %d -> %d, no bias", E->cols, m->dim), s->loc);
+		linear_nb(L, rows, e, arena_printf("%sproject_in_dim.weight", s->prefix), m->dim, x);
+	}
+	positions(L, s, rows, x, max_len);
+}
+
+/* fairseq's AdaptiveInput: band b's embedding (rows, dim_b) and its
+ * bias-free projection up to D. */
+static AdaptiveIR *bind_adaptive_input(Lower *L)
+{
+	const Model *m = L->ir->m;
+	const Adaptive *a = &m->ain;
+	AdaptiveIR *ad = arena_alloc(sizeof *ad);
+	ad->a = a;
+	L->loc = a->loc;
+	for (int b = 0; b < a->nband && !L->failed; b++) {
+		const char *p = arena_printf("%sembed_tokens.embeddings.%d.", m->dec.prefix, b);
+		ad->E[b] = weight(L, arena_printf("%s0.weight", p), a->cut[b] - (b ? a->cut[b - 1] : 0), a->dim[b]);
+		ad->P[b] = weight(L, arena_printf("%s1.weight", p), m->dim, a->dim[b]);
+	}
+	return ad;
+}
+
+/* fairseq's AdaptiveSoftmax: the head (its words, then one logit per tail
+ * cluster, from one matrix or, tied, from the input's band 0 and
+ * class_proj), then per tail a projection down and its words' matrix,
+ * tied to the input's band when the model ties them. */
+static AdaptiveIR *bind_adaptive_softmax(Lower *L, const AdaptiveIR *in)
+{
+	const Model *m = L->ir->m;
+	const Adaptive *a = &m->aout;
+	const char *sp = arena_printf("%sadaptive_softmax.", m->dec.prefix);
+	int O = m->dec.out_dim, nt = a->nband - 1, c0 = a->cut[0];
+	AdaptiveIR *ad = arena_alloc(sizeof *ad);
+	ad->a = a;
+	ad->ptrans = a->tied_proj;
+	L->loc = a->loc;
+	if (a->tied) {
+		ad->E[0] = in->E[0];
+		alias(L, arena_printf("%shead.word_proj.weight", sp), in->E[0]);
+		ad->P[0] = weight(L, arena_printf("%shead.class_proj.weight", sp), nt, O);
+	} else {
+		const char *h = arena_printf("%shead.weight", sp);
+		ad->E[0] = bind_rows(L, h, c0 + nt, O, false, 0, c0);
+		ad->P[0] = L->failed ? NULL : bind_rows(L, h, c0 + nt, O, false, c0, c0 + nt);
+	}
+	for (int b = 1; b < a->nband && !L->failed; b++) {
+		const char *tp = arena_printf("%stail.%d.", sp, b - 1);
+		int size = a->cut[b] - a->cut[b - 1];
+		if (a->tied) {
+			ad->E[b] = in->E[b];
+			alias(L, arena_printf("%s2.weight", tp), in->E[b]);
+		} else {
+			ad->E[b] = weight(L, arena_printf("%s2.weight", tp), size, a->dim[b]);
+		}
+		if (a->tied_proj) {
+			ad->P[b] = in->P[b];
+			alias(L, arena_printf("%s0.weight", tp), in->P[b]);
+		} else {
+			ad->P[b] = weight(L, arena_printf("%s0.weight", tp), a->dim[b], O);
+		}
+	}
+	return ad;
+}
+
+/* The decoder's output: project_out_dim when the output width differs
+ * from D, then the logits (or an adaptive softmax's log-probabilities). */
+static void output(Lower *L, Tensor *x)
+{
+	IR *ir = L->ir;
+	const Model *m = ir->m;
+	const Stack *s = &m->dec;
+	if (s->out_dim != m->dim) {
+		set_block(L, "dec_project_out", arena_printf("project_out_dim: %d -> %d, no bias", m->dim, s->out_dim), s->loc);
+		Tensor *y = act(L, "dec_y", 1, s->out_dim);
+		linear_nb(L, RW_ONE, x, arena_printf("%sproject_out_dim.weight", s->prefix), s->out_dim, y);
+		x = y;
+	}
+	if (ir->aout) {
+		const Adaptive *a = &m->aout;
+		int hd = 1;
+		for (int b = 1; b < a->nband; b++)
+			hd = a->dim[b] > hd ? a->dim[b] : hd;
+		set_block(L, "output", arena_printf("adaptive softmax: %d head words, %d tail clusters%s", a->cut[0],
+						    a->nband - 1, a->tied ? " (tied to the adaptive input)" : ""), a->loc);
+		Op *o = op(L, OP_ADAPTIVE_OUT, RW_ONE, NULL);
+		o->in[0] = x;
+		o->in[1] = ir->aout->h = act(L, "dec_tail_h", 1, hd);
+		o->in[2] = ir->aout->cls = act(L, "dec_clusters", 1, a->nband - 1);
+		o->ad = ir->aout;
+		return;
+	}
+	set_block(L, "output", m->tied_output ? "logits = x E^T (tied)" : "logits = x W_out^T", m->loc);
+	Op *o = op(L, OP_LOGITS, RW_ONE, NULL);
+	o->in[0] = x;
+	o->in[1] = ir->out_w;
+}
+
 /* ---- whole programs ---- */
 
 static void lower_encoder(Lower *L)
@@ -445,10 +634,7 @@ static void lower_encoder(Lower *L)
 	L->prog = &ir->encode;
 	set_block(L, "embed", "token embedding and positions", m->loc);
 	Tensor *x = act(L, "enc_x", m->max_source, m->dim);
-	Op *e = op(L, OP_EMBED, RW_N, x);
-	e->in[0] = ir->enc_embed;
-	e->scale = sqrtf((float)m->dim);
-	e->pos0 = m->pad + 1;
+	embed(L, s, RW_N, ir->enc_embed, x, m->max_source);
 	for (int i = 0; i < s->nlayers && !L->failed; i++)
 		layer(L, FULL, s, i, x, false);
 	if (s->final_norm) {
@@ -475,20 +661,21 @@ static void lower_decoder(Lower *L)
 	L->prog = &ir->step;
 	set_block(L, "embed", "token embedding and position", m->loc);
 	Tensor *x = act(L, "dec_x", 1, m->dim);
-	Op *e = op(L, OP_EMBED, RW_ONE, x);
-	e->in[0] = ir->dec_embed;
-	e->scale = sqrtf((float)m->dim);
-	e->pos0 = m->pad + 1;
+	if (ir->ain) {
+		Op *e = op(L, OP_EMBED_ADAPTIVE, RW_ONE, x);
+		e->ad = ir->ain;
+		e->scale = sqrtf((float)m->dim);
+		positions(L, s, RW_ONE, x, m->max_target);
+	} else {
+		embed(L, s, RW_ONE, ir->dec_embed, x, m->max_target);
+	}
 	for (int i = 0; i < s->nlayers && !L->failed; i++)
 		layer(L, STEP, s, i, x, true);
 	if (s->final_norm) {
 		set_block(L, "dec_final_norm", "final LayerNorm of the decoder", s->loc);
 		ln(L, RW_ONE, x, arena_printf("%slayer_norm.", s->prefix), x);
 	}
-	set_block(L, "output", m->tied_output ? "logits = x E^T (tied)" : "logits = x W_out^T", m->loc);
-	Op *o = op(L, OP_LOGITS, RW_ONE, NULL);
-	o->in[0] = x;
-	o->in[1] = ir->out_w;
+	output(L, x);
 }
 
 IR *lower_model(const Model *m, WeightFile *wf)
@@ -508,11 +695,16 @@ IR *lower_model(const Model *m, WeightFile *wf)
 		WTensor *alias = wf_find(wf, arena_printf("%sembed_tokens.weight", dp));
 		if (alias)
 			alias->used = true;
+	} else if (m->ain.on) {
+		ir->ain = bind_adaptive_input(&L);
 	} else {
-		ir->dec_embed = weight(&L, arena_printf("%sembed_tokens.weight", dp), m->tgt_vocab, m->dim);
+		ir->dec_embed = weight(&L, arena_printf("%sembed_tokens.weight", dp), m->tgt_vocab, m->dec.in_dim);
 	}
-	ir->out_w = m->tied_output ? ir->dec_embed
-				   : weight(&L, arena_printf("%sembed_out", dp), m->tgt_vocab, m->dim);
+	if (m->aout.on && !L.failed)
+		ir->aout = bind_adaptive_softmax(&L, ir->ain);
+	else if (!m->aout.on)
+		ir->out_w = m->tied_output ? ir->dec_embed
+					   : weight(&L, arena_printf("%sembed_out", dp), m->tgt_vocab, m->dec.out_dim);
 	if (L.failed)
 		return NULL;
 	if (!m->is_lm)

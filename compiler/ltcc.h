@@ -114,13 +114,14 @@ SrcFile *src_from_string(const char *name, const char *text);
 
 /* ---- check.c: the validated model description ---- */
 typedef enum { BR_ATTN, BR_LIGHT, BR_DYN } BranchKind;
+typedef enum { POS_SINUSOIDAL, POS_LEARNED, POS_NONE } PosKind;
 typedef enum { ACT_NONE, ACT_RELU, ACT_GELU } Act;
 
 typedef struct Branch {
 	BranchKind kind;
 	int c0, width;      /* channel slice [c0, c0+width) of the layer input */
 	int heads;
-	int kernel;         /* conv only; odd in the encoder */
+	int kernel;         /* conv only */
 	Loc kloc;           /* where the kernel size was written */
 	bool glu;           /* conv only: linear1 maps w -> 2w, then GLU */
 	const char *prefix; /* weight names: layer prefix + this */
@@ -146,10 +147,29 @@ typedef struct Stack {
 	int ffn;
 	Act act;
 	int cross_heads;    /* decoder of an encoder-decoder model */
+	PosKind pos;        /* positions added to the embedded tokens */
+	int in_dim, out_dim;/* decoder: token embedding width E and output width O
+			     * (project_in_dim / project_out_dim when not D) */
 	const char *prefix; /* module prefix, "encoder." */
 	Layer *layers;
 	Loc loc;
 } Stack;
+
+/* fairseq's AdaptiveInput / AdaptiveSoftmax: the vocabulary cut into bands,
+ * band i the ids [cut[i-1], cut[i]) (cut[-1] = 0, the last cut the
+ * vocabulary), each with a narrower width dim[i] = floor(W / factor^i) of
+ * the input width W (the softmax's band 0 is its head, its band i >= 1 the
+ * tail cluster i-1). */
+#define MAX_BANDS 8
+typedef struct Adaptive {
+	bool on;
+	int nband;
+	int cut[MAX_BANDS];
+	int dim[MAX_BANDS];
+	double factor;
+	bool tied, tied_proj;   /* softmax: tie_adaptive_weights, tie_adaptive_proj */
+	Loc loc;
+} Adaptive;
 
 typedef struct Model {
 	const char *name;
@@ -161,6 +181,7 @@ typedef struct Model {
 	int bos, pad, eos, unk;
 	bool shared_embed;  /* one matrix for encoder and decoder tokens */
 	bool tied_output;   /* logits = y @ E_dec^T */
+	Adaptive ain, aout; /* adaptive input (decoder tokens), adaptive softmax (the output) */
 	const char *weights_path;   /* resolved against the .ltd's folder */
 	Loc weights_loc;
 	Stack enc, dec;
@@ -245,7 +266,10 @@ typedef enum {
 	X(COPY,      "y = x (column slices)                in: x") \
 	X(ADD,       "y += x (column slices)               in: x") \
 	X(LN,        "y = LN(x)                            in: x gamma beta") \
-	X(LOGITS,    "logits = x W^T                       in: x W")
+	X(POS,       "x += PE[pos] (sinusoidal) or P[pos] (learned)   in: P?") \
+	X(EMBED_ADAPTIVE, "x = scale * E_b[tok - lo_b] W_b^T, b the token's band") \
+	X(LOGITS,    "logits = x W^T                       in: x W") \
+	X(ADAPTIVE_OUT, "logits = adaptive log-softmax of x: head, then each tail cluster   in: x")
 
 typedef enum {
 #define X(name, doc) OP_##name,
@@ -270,15 +294,32 @@ typedef struct Op {
 	bool weight_softmax;/* CONV_DYN: softmax over K */
 	bool step;          /* CONV_*: decoder step, reads the history in[2] */
 	bool taps_in;       /* CONV_DYN: in[3] holds every row's taps, made by an earlier LINEAR */
+	bool in_at_pos;     /* POS: a decoder step reads the table's row st_pos */
+	const struct AdaptiveIR *ad;  /* EMBED_ADAPTIVE, ADAPTIVE_OUT */
 	int heads;
 	int kernel, pad;    /* CONV_* */
 	Act act;            /* LINEAR */
 	float scale;        /* EMBED */
-	int pos0;           /* EMBED: the first token's position (fairseq: pad + 1) */
+	int pos0;           /* EMBED, POS: the first token's position (fairseq: pad + 1);
+			     * EMBED: -1 adds no positions */
 	const char *block;  /* the emitted function this op belongs to */
 	const char *what;   /* one-line comment for the block */
 	Loc loc;            /* the .ltd statement it came from */
 } Op;
+
+/* An adaptive layer bound to its tensors: band b's matrices. The input's
+ * E (rows, dim) is the band's embedding and P (D, dim) its projection up;
+ * the softmax's band 0 is the head (E: the head words (cut0, O), P: the
+ * cluster logits (ntail, O)), band b >= 1 the tail cluster b-1 (P projects
+ * down: (dim, O), or (O, dim) used transposed when tied to the input's;
+ * E: its words (rows, dim)). */
+typedef struct AdaptiveIR {
+	const Adaptive *a;
+	Tensor *E[MAX_BANDS], *P[MAX_BANDS];
+	bool ptrans;
+	Tensor *h;          /* softmax: a tail's hidden row (1, widest dim) */
+	Tensor *cls;        /* softmax: the clusters' log-probabilities (1, ntail) */
+} AdaptiveIR;
 
 typedef struct Program {
 	const char *name;   /* "encode", "decode_step" */
@@ -293,6 +334,8 @@ typedef struct IR {
 	int ntensors, cap;
 	Tensor *enc_embed, *dec_embed, *out_w;
 	Tensor *enc_out;    /* encoder output buffer (NULL for LMs) */
+	bool sinusoids;     /* some stack adds sinusoidal positions: pos_omega is emitted */
+	AdaptiveIR *ain, *aout;     /* the decoder's adaptive input and softmax, or NULL */
 	size_t arena_floats, state_floats;
 	size_t arena_lower_bound;   /* plan.c: most floats live at one op */
 	size_t arena_naive;         /* lower.c: every unfused activation its own buffer */
@@ -354,6 +397,12 @@ size_t quant_tensor_bytes(const Tensor *t);
 	X(add_layernorm,   "n D x xs y ys gamma beta add",                  0) \
 	X(layernorm,       "n D x xs out os gamma beta",                    0) \
 	X(embed,           "n D tok first_pos E scale omega x",             0) \
+	X(posenc,          "n D first_pos omega x",                         0) \
+	/* adaptive softmax: a tail tied to the input's projection, the log-softmaxes */ \
+	X(linear_t,        "n in out x W y",                                A("n") * A("in") * A("out")) \
+	X(log_softmax2,    "n x m c",                                       0) \
+	X(log_softmax_add, "n x add",                                       0) \
+	X(argmax,          "n x",                                           0) \
 	/* --quantize w8: int8 weight rows Wq with one scale per row Ws */ \
 	X(linear_w8,       "n in out x xs Wq Ws b y ys scale act acc",      A("n") * A("in") * A("out")) \
 	X(linear_ln_w8,    "n in out x xs Wq Ws b y ys c0 D gamma beta",    A("n") * A("in") * A("out")) \
@@ -377,7 +426,7 @@ typedef enum {
 } Kernel;
 
 #define KERN_MAX_ARGS 16
-#define KERN_MAX_CALLS 4
+#define KERN_MAX_CALLS (3 + 3 * MAX_BANDS)  /* an adaptive softmax: head, then 3 a tail */
 typedef struct KArg {
 	const char *c;      /* the C expression passed */
 	double v;           /* its value, for sizes (rows at the length asked for); 0 for pointers */

@@ -117,15 +117,29 @@ static void dump_model(const Model *m)
 {
 	printf("model %s: %s, D=%d, vocab %d/%d, max %d/%d, embeddings %s, output %s, weights %s\n",
 	       m->name, m->is_lm ? "lm" : "encdec", m->dim, m->src_vocab, m->tgt_vocab, m->max_source,
-	       m->max_target, m->shared_embed ? "shared" : "separate", m->tied_output ? "tied" : "separate",
-	       m->weights_path);
+	       m->max_target, m->shared_embed ? "shared" : "separate",
+	       m->aout.on ? "adaptive" : m->tied_output ? "tied" : "separate", m->weights_path);
+	const Adaptive *ad[2] = { &m->ain, &m->aout };
+	for (int a = 0; a < 2; a++) {
+		if (!ad[a]->on)
+			continue;
+		printf("adaptive %s, factor %g%s%s:", a ? "softmax" : "input", ad[a]->factor,
+		       ad[a]->tied ? ", tied" : "", ad[a]->tied_proj ? ", tied_proj" : "");
+		for (int b = 0; b < ad[a]->nband; b++)
+			printf(" [%d..%d w%d]", b ? ad[a]->cut[b - 1] : 0, ad[a]->cut[b], ad[a]->dim[b]);
+		printf("\n");
+	}
 	const Stack *ss[2] = { &m->enc, &m->dec };
+	static const char *const pos[] = { "sinusoidal", "learned", "none" };
 	for (int s = 0; s < 2; s++) {
 		if (!ss[s]->present)
 			continue;
-		printf("%s: %d layers, %s-norm, final_norm %d, ffn %d %s, cross heads %d\n", s ? "decoder" : "encoder",
+		printf("%s: %d layers, %s-norm, final_norm %d, ffn %d %s, cross heads %d, positions %s", s ? "decoder" : "encoder",
 		       ss[s]->nlayers, ss[s]->pre_norm ? "pre" : "post", ss[s]->final_norm, ss[s]->ffn,
-		       ss[s]->act == ACT_GELU ? "gelu" : "relu", ss[s]->cross_heads);
+		       ss[s]->act == ACT_GELU ? "gelu" : "relu", ss[s]->cross_heads, pos[ss[s]->pos]);
+		if (s)
+			printf(", input_dim %d, output_dim %d", ss[s]->in_dim, ss[s]->out_dim);
+		printf("\n");
 		for (int i = 0; i < ss[s]->nlayers; i++) {
 			const Layer *L = &ss[s]->layers[i];
 			printf("  layer %d%s %s:", i, L->plain ? " plain" : "", L->prefix);
@@ -400,6 +414,12 @@ static IR *compile(const Opts *o, bool *dumped)
 	if (o->dump && !strcmp(o->dump, "model")) {
 		dump_model(m);
 		*dumped = true;
+		return NULL;
+	}
+	if (o->quant != Q_NONE && (m->ain.on || m->aout.on)) {
+		/* their band matrices have no int8 kernels yet */
+		diag_error(m->ain.on ? m->ain.loc : m->aout.loc, "--quantize does not support adaptive input or "
+			   "softmax models yet; compile this one in fp32");
 		return NULL;
 	}
 	WeightFile *wf = wf_load(m->weights_path, o->max_weights);

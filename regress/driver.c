@@ -128,19 +128,7 @@ static int run(const char *path)
 	ngot = m_greedy(src, ns, got, G);
 #else
 	int G = M_MAX_TARGET - nt < 10 ? M_MAX_TARGET - nt : 10;
-	int32_t tok = -1;
-	m_reset();
-	for (int t = 0; t < nt; t++)
-		m_decode_step(tgt[t], out);
-	for (int s = 0; s < G; s++) {
-		if (s > 0)
-			m_decode_step(tok, out);
-		tok = 0;
-		for (int v = 1; v < M_VOCAB; v++)
-			if (out[v] > out[tok])
-				tok = v;
-		got[ngot++] = tok;
-	}
+	ngot = m_greedy(tgt, nt, got, G);
 #endif
 	int greedy_ok = ngot == ng;
 	for (int i = 0; greedy_ok && i < ng; i++)

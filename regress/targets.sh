@@ -11,7 +11,7 @@ set -u
 B=build/targets
 G=regress/golden
 targets=${*:-"cortex-m4 cortex-m7 cortex-m55 riscv32"}
-models=${MODELS:-"mixed lm iwslt wmt"}
+models=${MODELS:-"mixed lm iwslt wmt alm plm xenc"}
 # and with --quantize w8, against regress/run.sh's w8 goldens
 models_w8=${MODELS_W8:-"mixed lm"}
 # and with --quantize int8: one run writes the quantized rows, from which

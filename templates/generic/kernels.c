@@ -333,7 +333,8 @@ static void k_layernorm(int n, int D, const float *restrict x, int xs, float *re
 }
 
 /*@ k_embed */
-/* x[t] = scale * E[tok[t]] + [sin(p w), cos(p w)], p = first_pos + t */
+/* x[t] = scale * E[tok[t]] + [sin(p w), cos(p w)], p = first_pos + t;
+ * without omega, no positions (learned ones, or none, are added apart) */
 static void k_embed(int n, int D, const int32_t *tok, int first_pos, const float *restrict E,
 		    float scale, const float *restrict omega, float *restrict x)
 {
@@ -343,11 +344,97 @@ static void k_embed(int n, int D, const int32_t *tok, int first_pos, const float
 		const float *er = E + (long)tok[t] * D;
 		for (i = 0; i < D; i++)
 			xr[i] = scale * er[i];
+		for (i = 0; omega && i < half; i++) {
+			xr[i] += sinf(p * omega[i]);
+			xr[half + i] += cosf(p * omega[i]);
+		}
+	}
+}
+
+/*@ k_posenc */
+/* x[t] += [sin(p w), cos(p w)], p = first_pos + t: the sinusoidal positions
+ * of k_embed, for an embedding made another way (adaptive, projected) */
+static void k_posenc(int n, int D, int first_pos, const float *restrict omega, float *restrict x)
+{
+	int t, i, half = D / 2;
+	for (t = 0; t < n; t++) {
+		float *xr = x + (long)t * D, p = (float)(first_pos + t);
 		for (i = 0; i < half; i++) {
 			xr[i] += sinf(p * omega[i]);
 			xr[half + i] += cosf(p * omega[i]);
 		}
 	}
+}
+
+/*@ k_linear_t */
+/* x (n,in) @ W (in,out) -> y (n,out), W stored the other way round from
+ * k_linear's and read a row at a time: an adaptive softmax tail whose
+ * projection is the adaptive input's, transposed (tie_adaptive_proj) */
+static void k_linear_t(int n, int in, int out, const float *restrict x, const float *restrict W,
+		       float *restrict y)
+{
+	int t, i, o;
+	for (t = 0; t < n; t++) {
+		const float *xr = x + (long)t * in;
+		float *yr = y + (long)t * out;
+		for (o = 0; o < out; o++)
+			yr[o] = 0.0f;
+		for (i = 0; i < in; i++) {
+			const float *wr = W + (long)i * out;
+			float xi = xr[i];
+			for (o = 0; o < out; o++)
+				yr[o] += xi * wr[o];
+		}
+	}
+}
+
+/*@ k_log_softmax2 */
+/* log-softmax over x[0..n) and c[0..m) as one row, in place: an adaptive
+ * softmax's head, its words and then one logit per tail cluster */
+static void k_log_softmax2(int n, float *x, int m, float *c)
+{
+	float mx = x[0], s = 0.0f, l;
+	int i;
+	for (i = 1; i < n; i++)
+		mx = x[i] > mx ? x[i] : mx;
+	for (i = 0; i < m; i++)
+		mx = c[i] > mx ? c[i] : mx;
+	for (i = 0; i < n; i++)
+		s += expf(x[i] - mx);
+	for (i = 0; i < m; i++)
+		s += expf(c[i] - mx);
+	l = logf(s);
+	for (i = 0; i < n; i++)
+		x[i] = (x[i] - mx) - l;
+	for (i = 0; i < m; i++)
+		c[i] = (c[i] - mx) - l;
+}
+
+/*@ k_log_softmax_add */
+/* x = log_softmax(x) + add, in place: a tail cluster's words, each given
+ * the cluster's own log-probability */
+static void k_log_softmax_add(int n, float *x, float add)
+{
+	float mx = x[0], s = 0.0f, l;
+	int i;
+	for (i = 1; i < n; i++)
+		mx = x[i] > mx ? x[i] : mx;
+	for (i = 0; i < n; i++)
+		s += expf(x[i] - mx);
+	l = logf(s);
+	for (i = 0; i < n; i++)
+		x[i] = ((x[i] - mx) - l) + add;
+}
+
+/*@ k_argmax */
+/* the index of the largest of x[0..n); the first one wins ties */
+static int32_t k_argmax(int n, const float *x)
+{
+	int32_t best = 0, i;
+	for (i = 1; i < n; i++)
+		if (x[i] > x[best])
+			best = i;
+	return best;
 }
 
 /* ---- --quantize w8: int8 weight rows Wq, one fp32 scale per row Ws.
@@ -444,7 +531,7 @@ static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const in
 		const int8_t *er = Eq + (long)tok[t] * D;
 		for (i = 0; i < D; i++)
 			xr[i] = scale * ((float)er[i] * s);
-		for (i = 0; i < half; i++) {
+		for (i = 0; omega && i < half; i++) {
 			xr[i] += sinf(p * omega[i]);
 			xr[half + i] += cosf(p * omega[i]);
 		}

@@ -362,14 +362,75 @@ static void test_branch_widths_must_sum_to_dim(void)
 #define ED_DEC  "  decoder {\n    layers 1;\n    branch attn 4 heads 2;\n" \
 		"    branch lightweight 4 heads 2 kernel 3;\n    cross_attention heads 2;\n  }\n}\n"
 
+/* fairseq pads an even encoder kernel (K-1)/2 before and K/2 after. */
 static void test_even_kernel_in_encoder(void)
 {
-	CHECK_FAILS(ED_HEAD "  encoder {\n    layers 1;\n    branch attn 4 heads 2;\n"
-		    "    branch lightweight 4 heads 2 kernel 4;\n  }\n" ED_DEC,
-		    "t.ltd:10:41: error: encoder kernel size must be odd (it is centred), not 4\n");
-	CHECK_FAILS(ED_HEAD "  encoder {\n    layers 1;\n    kernels 4;\n    branch attn 4 heads 2;\n"
-		    "    branch lightweight 4 heads 2;\n  }\n" ED_DEC,
-		    "t.ltd:9:13: error: encoder kernel size must be odd (it is centred), not 4\n");
+	Model *m = check_ok(ED_HEAD "  encoder {\n    layers 1;\n    branch attn 4 heads 2;\n"
+			    "    branch lightweight 4 heads 2 kernel 4;\n  }\n" ED_DEC);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->enc.layers[0].br[1].kernel, 4);
+}
+
+/* The bands of an adaptive input or softmax: cut where the .ltd says, the
+ * vocabulary ending the last, each floor(width / factor^i) wide. */
+static void test_adaptive_bands(void)
+{
+	Model *m = check_ok(LM_HEAD "  adaptive_input 2 4 factor 2;\n  output adaptive 2 4 factor 2 tied tied_proj;\n"
+			    LM_DEC "}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->ain.nband, 3);
+	CU_ASSERT_EQUAL(m->ain.cut[2], 8);
+	CU_ASSERT_EQUAL(m->ain.dim[0], 8);
+	CU_ASSERT_EQUAL(m->ain.dim[1], 4);
+	CU_ASSERT_EQUAL(m->ain.dim[2], 2);
+	CU_ASSERT_TRUE(m->aout.tied && m->aout.tied_proj);
+	m = check_ok(LM_HEAD "  output adaptive 3 8 factor 1.5;\n" LM_DEC "}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->aout.nband, 2);   /* a last cutoff at the vocabulary adds no band */
+	CU_ASSERT_EQUAL(m->aout.dim[1], 5);  /* floor(8 / 1.5) */
+}
+
+static void test_adaptive_errors(void)
+{
+	CHECK_FAILS(LM_HEAD "  adaptive_input 4 9 factor 2;\n" LM_DEC "}\n",
+		    "t.ltd:6:3: error: adaptive input cutoff 9 is beyond the vocabulary of 8\n");
+	CHECK_FAILS(LM_HEAD "  adaptive_input 2 4 factor 4;\n" LM_DEC "}\n",
+		    "t.ltd:6:3: error: adaptive input band 2 (ids 4 to 7) has width floor(8 / 4^2) = 0\n");
+	CHECK_FAILS(LM_HEAD "  adaptive_input 4 4 factor 2;\n" LM_DEC "}\n",
+		    "t.ltd:6:20: error: cutoffs must increase from 1: 4 after 4\n");
+	CHECK_FAILS(LM_HEAD "  adaptive_input 4;\n" LM_DEC "}\n",
+		    "t.ltd:6:17: error: expected the cutoffs, then 'factor F' (e.g. 'adaptive_input 20000 60000 factor 4')\n");
+	CHECK_FAILS(LM_HEAD "  output adaptive 4 factor 2 tied;\n" LM_DEC "}\n",
+		    "t.ltd:6:3: error: a tied adaptive softmax needs an 'adaptive_input' with the same cutoffs and factor\n");
+	CHECK_FAILS(LM_HEAD "  adaptive_input 2 factor 2;\n  output adaptive 4 factor 2 tied;\n" LM_DEC "}\n",
+		    "t.ltd:7:3: error: a tied adaptive softmax needs an 'adaptive_input' with the same cutoffs and factor\n");
+	CHECK_FAILS(LM_HEAD "  output adaptive 4 factor 2 tied_proj;\n" LM_DEC "}\n",
+		    "t.ltd:6:3: error: 'tied_proj' needs 'tied' (the tails' projections are tied to the adaptive input's)\n");
+	CHECK_FAILS(LM_HEAD "  output adaptive 8 factor 2;\n" LM_DEC "}\n",
+		    "t.ltd:6:3: error: an adaptive softmax needs a cutoff below the vocabulary of 8 (a tail)\n");
+	CHECK_FAILS(LM_HEAD "  adaptive_input 4 factor 2;\n  output tied;\n" LM_DEC "}\n",
+		    "t.ltd:7:3: error: with an adaptive input there is no one matrix to tie the output to "
+		    "('output adaptive ... tied' or 'output separate')\n");
+}
+
+/* positions per model, overridden per stack; input_dim/output_dim */
+static void test_positions_and_projections(void)
+{
+	Model *m = check_ok(ED_HEAD "  positions learned;\n  encoder {\n    positions none;\n    layers 1;\n"
+			    "    branch attn 4 heads 2;\n    branch lightweight 4 heads 2 kernel 3;\n  }\n" ED_DEC);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->enc.pos, POS_NONE);
+	CU_ASSERT_EQUAL(m->dec.pos, POS_LEARNED);
+	CU_ASSERT_EQUAL(m->dec.in_dim, 8);
+	m = check_ok(LM_HEAD "  output separate;\n  decoder {\n    input_dim 6;\n    output_dim 5;\n    layers 1;\n"
+		     "    attention heads 2;\n  }\n}\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(m);
+	CU_ASSERT_EQUAL(m->dec.in_dim, 6);
+	CU_ASSERT_EQUAL(m->dec.out_dim, 5);
+	CHECK_FAILS(LM_HEAD "  positions rotary;\n" LM_DEC "}\n",
+		    "t.ltd:6:13: error: positions must be 'sinusoidal', 'learned' or 'none'\n");
+	CHECK_FAILS(LM_HEAD "  output tied;\n  decoder {\n    input_dim 6;\n    layers 1;\n    attention heads 2;\n  }\n}\n",
+		    "t.ltd:6:3: error: a tied output needs the decoder's output_dim (8) to equal its input_dim (6)\n");
 }
 
 /* A decoder pads causally (K-1 on the left): an even K is well defined. */
@@ -492,8 +553,8 @@ static void test_missing_semicolon_runs_into_next_line(void)
 
 static void test_wrong_value_types(void)
 {
-	CHECK_FAILS(LM_HEAD "  positions learned;\n" LM_DEC "}\n",
-		    "t.ltd:6:13: error: positions must be 'sinusoidal'\n");
+	CHECK_FAILS(LM_HEAD "  positions 3;\n" LM_DEC "}\n",
+		    "t.ltd:6:13: error: positions must be 'sinusoidal', 'learned' or 'none'\n");
 	CHECK_FAILS("model t {\n  weights w;\n  dim 8;\n  vocab 8;\n  max_target 8;\n" LM_DEC "}\n",
 		    "t.ltd:2:11: error: weights must be a string (a path)\n");
 	CHECK_FAILS("model t {\n  weights \"w\";\n  dim 8.0;\n  vocab 8;\n  max_target 8;\n" LM_DEC "}\n",
@@ -545,6 +606,9 @@ void register_check_suite(void)
 	ADD_TEST(s, test_branch_widths_must_sum_to_dim);
 	ADD_TEST(s, test_even_kernel_in_encoder);
 	ADD_TEST(s, test_even_kernel_in_decoder);
+	ADD_TEST(s, test_adaptive_bands);
+	ADD_TEST(s, test_adaptive_errors);
+	ADD_TEST(s, test_positions_and_projections);
 	ADD_TEST(s, test_kernel_below_one);
 	ADD_TEST(s, test_kernel_list_too_short);
 	ADD_TEST(s, test_conv_branch_without_kernel);

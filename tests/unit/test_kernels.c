@@ -5,11 +5,13 @@
 #include <string.h>
 #include "unit.h"
 
-/* The parameter names of `static void NAME(...)` in a template, space-
+/* The parameter names of `static TYPE NAME(...)` in a template, space-
  * separated, or NULL if the template does not define it. */
 static const char *signature(const char *text, const char *name)
 {
 	const char *p = strstr(text, arena_printf("static void %s(", name));
+	if (!p)
+		p = strstr(text, arena_printf("static int32_t %s(", name));
 	if (!p)
 		return NULL;
 	p = strchr(p, '(') + 1;
