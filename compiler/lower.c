@@ -678,6 +678,29 @@ static void lower_decoder(Lower *L)
 	output(L, x);
 }
 
+static int add_weight(const Tensor *w[OP_MAX_W], int n, const Tensor *t)
+{
+	if (!t || t->kind != T_WEIGHT)
+		return n;
+	for (int i = 0; i < n; i++)
+		if (w[i] == t)
+			return n;
+	w[n] = t;
+	return n + 1;
+}
+
+int op_weights(const Op *o, const Tensor *w[OP_MAX_W])
+{
+	int n = 0;
+	for (int k = 0; k < OP_MAX_IN; k++)
+		n = add_weight(w, n, o->in[k]);
+	for (int b = 0; o->ad && b < o->ad->a->nband; b++) {
+		n = add_weight(w, n, o->ad->E[b]);
+		n = add_weight(w, n, o->ad->P[b]);
+	}
+	return n;
+}
+
 IR *lower_model(const Model *m, WeightFile *wf)
 {
 	IR *ir = arena_alloc(sizeof *ir);

@@ -346,6 +346,9 @@ typedef struct IR {
 
 /* NULL after reporting errors (missing or mis-shaped tensors). */
 IR *lower_model(const Model *m, WeightFile *wf);
+/* Every weight op o reads, each once: its inputs' and its adaptive bands'. */
+#define OP_MAX_W (OP_MAX_IN + 2 * MAX_BANDS)
+int op_weights(const Op *o, const Tensor *w[OP_MAX_W]);
 void ir_add_tensor(IR *ir, Tensor *t);
 
 /* ---- fuse.c ---- */

@@ -37,8 +37,8 @@ static double op_macs(const Op *o, int T)
 	KCall k[KERN_MAX_CALLS];
 	int nk = kern_calls(o, T, k);
 	double m = 0;
-	for (int i = 0; i < nk; i++)
-		m += kern_macs(&k[i]);
+	for (int i = 0; i < nk; i++)  /* an adaptive embedding's calls are one per band: the widest counts */
+		m = o->kind == OP_EMBED_ADAPTIVE ? (kern_macs(&k[i]) > m ? kern_macs(&k[i]) : m) : m + kern_macs(&k[i]);
 	return o->rows == RW_ONE ? m : m / T;
 }
 
@@ -62,17 +62,14 @@ static int collect(const IR *ir, const Program *p, Row *rows, int n, bool *seen,
 		double m = op_macs(o, REPORT_T);
 		r->macs += m;
 		*total += m;
-		for (int k = 0; k < OP_MAX_IN; k++) {
-			const Tensor *t = o->in[k];
-			if (!t || t->kind != T_WEIGHT)
-				continue;
-			for (int j = 0; j < ir->ntensors; j++)
-				if (ir->tensors[j] == t && !seen[j]) {
-					seen[j] = true;
-					r->params += nfloats(t);
-					r->weight_bytes += quant_tensor_bytes(t);
-				}
-		}
+		const Tensor *w[OP_MAX_W];
+		int nw = op_weights(o, w);
+		for (int k = 0; k < nw; k++)
+			if (!seen[w[k]->id]) {
+				seen[w[k]->id] = true;
+				r->params += nfloats(w[k]);
+				r->weight_bytes += quant_tensor_bytes(w[k]);
+			}
 		/* scratch: floats live at this op */
 		size_t live = 0;
 		for (int j = 0; j < ir->ntensors; j++) {
@@ -91,10 +88,44 @@ typedef struct Totals {
 	Row rows[1100];
 	int n;
 	double macs_enc, macs_step;
+	/* adaptive softmax: MACs a step, all of it and the head alone, and
+	 * of a flat V x O output layer; the adaptive layers' weight bytes and
+	 * those of the flat layers they replace */
+	double soft_macs, head_macs, flat_macs;
+	size_t adapt_bytes, flat_bytes;
 	size_t params;
 	size_t by_kind[3];      /* weight bytes: int8 values, their scales, fp32 */
 	size_t step_weights;    /* bytes of weight a decoder step reads */
 } Totals;
+
+static void adaptive_costs(const IR *ir, Totals *T)
+{
+	const Model *m = ir->m;
+	bool *seen = arena_alloc(sizeof(bool) * (size_t)(ir->ntensors + 1));
+	const Op *last = ir->step.ops[ir->step.nops - 1];
+	size_t V = (size_t)m->tgt_vocab;
+	if (ir->aout) {
+		KCall k[KERN_MAX_CALLS];
+		int nk = kern_calls(last, REPORT_T, k);
+		for (int i = 0; i < nk; i++)
+			T->soft_macs += kern_macs(&k[i]);
+		T->head_macs = kern_macs(&k[0]) + kern_macs(&k[1]);
+		T->flat_macs = (double)V * m->dec.out_dim;
+		T->flat_bytes += m->aout.tied ? 0 : 4 * V * (size_t)m->dec.out_dim;
+	}
+	if (ir->ain)
+		T->flat_bytes += 4 * V * (size_t)m->dim;
+	const AdaptiveIR *ad[2] = { ir->ain, ir->aout };
+	for (int a = 0; a < 2; a++)
+		for (int b = 0; ad[a] && b < ad[a]->a->nband; b++) {
+			const Tensor *t[2] = { ad[a]->E[b], ad[a]->P[b] };
+			for (int i = 0; i < 2; i++)
+				if (!seen[t[i]->id]) {
+					seen[t[i]->id] = true;
+					T->adapt_bytes += quant_tensor_bytes(t[i]);
+				}
+		}
+}
 
 static void totals(const IR *ir, Totals *T)
 {
@@ -118,15 +149,20 @@ static void totals(const IR *ir, Totals *T)
 	/* what one decoder step reads: every weight its ops touch, once (the
 	 * embedding only one row, the output matrix all of it) */
 	memset(seen, 0, sizeof(bool) * (size_t)(ir->ntensors + 1));
-	for (int i = 0; i < ir->step.nops; i++)
-		for (int k = 0; k < OP_MAX_IN; k++)
-			for (int j = 0; j < ir->ntensors; j++)
-				if (ir->step.ops[i]->in[k] == ir->tensors[j] && ir->tensors[j]->kind == T_WEIGHT && !seen[j]) {
-					seen[j] = true;
-					T->step_weights += ir->step.ops[i]->kind == OP_EMBED
-						? quant_tensor_bytes(ir->tensors[j]) / (size_t)ir->tensors[j]->rows
-						: quant_tensor_bytes(ir->tensors[j]);
-				}
+	for (int i = 0; i < ir->step.nops; i++) {
+		const Op *o = ir->step.ops[i];
+		const Tensor *w[OP_MAX_W];
+		int nw = op_weights(o, w);
+		if (o->kind == OP_EMBED_ADAPTIVE)  /* band 0's row and projection */
+			nw = 2;
+		for (int k = 0; k < nw; k++)
+			if (!seen[w[k]->id]) {
+				seen[w[k]->id] = true;
+				bool row = o->kind == OP_EMBED || (o->kind == OP_EMBED_ADAPTIVE && k == 0);
+				T->step_weights += row ? quant_tensor_bytes(w[k]) / (size_t)w[k]->rows : quant_tensor_bytes(w[k]);
+			}
+	}
+	adaptive_costs(ir, T);
 }
 
 /* RAM the generated file takes: arena, state and the int8 scratch. */
@@ -179,6 +215,15 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 		fprintf(f, "encoder: %.0f MACs/token, %.2f M for %d tokens (incl. cross K/V)\n", T.macs_enc,
 			T.macs_enc * REPORT_T / 1e6, REPORT_T);
 	fprintf(f, "decoder step: %.0f MACs (%.2f M for %d steps)\n", T.macs_step, T.macs_step * REPORT_T / 1e6, REPORT_T);
+	if (ir->aout)
+		fprintf(f, "adaptive softmax: %.0f MACs a step with every tail, %.0f for the head alone (greedy decoding's least); "
+			   "a flat %d x %d output layer: %.0f (%.2fx)\n", T.soft_macs, T.head_macs, m->tgt_vocab,
+			m->dec.out_dim, T.flat_macs, T.flat_macs / T.soft_macs);
+	if (ir->ain || ir->aout)
+		fprintf(f, "adaptive layers: %zu B of weights; the flat %s they replace: %zu B (%.2fx)\n", T.adapt_bytes,
+			ir->ain && ir->aout && !m->aout.tied ? "embedding and output matrix" : ir->aout && !ir->ain
+			? "output matrix" : "embedding (an output tied to it)", T.flat_bytes,
+			(double)T.flat_bytes / (double)T.adapt_bytes);
 	if (ir->quant != Q_NONE)
 		fprintf(f, "weights: %zu B int8, %zu B of their scales, %zu B fp32; %.2fx smaller than fp32 (%zu B)\n",
 			T.by_kind[0], T.by_kind[1], T.by_kind[2], (double)T.params * 4 / (double)ir->weight_bytes,
@@ -217,6 +262,15 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 	json_object_object_add(o, "weight_bytes_fp32", json_object_new_int64((int64_t)T.by_kind[2]));
 	json_object_object_add(o, "weight_bytes_as_fp32", json_object_new_int64((int64_t)T.params * 4));
 	json_object_object_add(o, "weight_bytes_decoder_step", json_object_new_int64((int64_t)T.step_weights));
+	if (ir->ain || ir->aout) {
+		json_object_object_add(o, "adaptive_weight_bytes", json_object_new_int64((int64_t)T.adapt_bytes));
+		json_object_object_add(o, "flat_weight_bytes", json_object_new_int64((int64_t)T.flat_bytes));
+	}
+	if (ir->aout) {
+		json_object_object_add(o, "adaptive_softmax_macs", json_object_new_int64((int64_t)T.soft_macs));
+		json_object_object_add(o, "adaptive_softmax_head_macs", json_object_new_int64((int64_t)T.head_macs));
+		json_object_object_add(o, "flat_output_macs", json_object_new_int64((int64_t)T.flat_macs));
+	}
 	json_object_object_add(o, "arena_bytes", json_object_new_int64((int64_t)ir->arena_floats * 4));
 	json_object_object_add(o, "arena_lower_bound_bytes", json_object_new_int64((int64_t)ir->arena_lower_bound * 4));
 	json_object_object_add(o, "arena_naive_bytes", json_object_new_int64((int64_t)ir->arena_naive * 4));
