@@ -253,11 +253,13 @@ static int parse_branches(const Node *kids, Layer *L)
 static const char *const pos_kinds[] = { "sinusoidal", "learned", "none", NULL };
 
 /* `positions sinusoidal | learned | none;` */
-static bool get_positions(const Node *n, PosKind *out)
+static bool get_positions(const Node *n, PosKind *out, Loc *at)
 {
 	int i = want_count(n, 1, 1) ? ident_of(n->vals, "positions", pos_kinds) : -1;
-	if (i >= 0)
+	if (i >= 0) {
 		*out = (PosKind)i;
+		*at = n->loc;
+	}
 	return i >= 0;
 }
 
@@ -320,7 +322,7 @@ static bool stack_settings(const Node *blk, Stack *s, bool is_dec, StackStmts *s
 				ok = false;
 			}
 		} else if (!strcmp(k, "positions")) {
-			ok &= get_positions(n, &s->pos);
+			ok &= get_positions(n, &s->pos, &s->pos_loc);
 		} else if ((!strcmp(k, "input_dim") || !strcmp(k, "output_dim")) && is_dec) {
 			ok &= get_int(n, 1, k[0] == 'i' ? &s->in_dim : &s->out_dim);
 		} else if (!strcmp(k, "cross_attention") && is_dec) {
@@ -683,6 +685,7 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 	const Node *enc = NULL, *dec = NULL, *vocab = NULL, *srcv = NULL, *tgtv = NULL;
 	const Node *maxs = NULL, *maxt = NULL, *emb = NULL, *dim = NULL, *w = NULL, *out = NULL;
 	PosKind pos = POS_SINUSOIDAL;
+	Loc pos_at = mdl->loc;
 	bool ok = true;
 	m->bos = 0; m->pad = 1; m->eos = 2; m->unk = 3;  /* fairseq's dictionary */
 	Loc tok_at[4] = { mdl->loc, mdl->loc, mdl->loc, mdl->loc };
@@ -716,7 +719,7 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 		} else if (!strcmp(k, "tokens")) {
 			ok &= check_tokens(n, m, tok_at);
 		} else if (!strcmp(k, "positions")) {
-			ok &= get_positions(n, &pos);
+			ok &= get_positions(n, &pos, &pos_at);
 		} else if (!strcmp(k, "adaptive_input")) {
 			ok &= parse_adaptive(n, n->vals, &m->ain, false);
 		} else if (!strcmp(k, "embeddings")) {
@@ -814,6 +817,7 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 		return false;
 	}
 	m->enc.pos = m->dec.pos = pos;  /* each stack may say otherwise */
+	m->enc.pos_loc = m->dec.pos_loc = pos_at;
 	if (enc && !check_stack(enc, &m->enc, m, false))
 		return false;
 	return check_stack(dec, &m->dec, m, true) && check_io(m, out);

@@ -175,9 +175,9 @@ static Tensor *bind_rows(Lower *L, const char *name, int d0, int d1, bool alt, i
 	if (!ok && alt)
 		ok = w->ndim == 3 && w->shape[0] == d0 && w->shape[1] == 1 && w->shape[2] == d1;
 	if (!ok) {
-		if (d0 < 0)
-			diag_error(L->loc, "tensor '%s' has shape %s, expected (at least %d, %d)", name,
-				   shape_str(w->shape, w->ndim), r1, d1);
+		if (d0 < 0)  /* a position table */
+			diag_error(L->loc, "tensor '%s' has shape %s; positions %d to %d need at least %d rows of %d",
+				   name, shape_str(w->shape, w->ndim), r0, r1 - 1, r1, d1);
 		else
 			diag_error(L->loc, "tensor '%s' has shape %s, expected %s", name,
 				   shape_str(w->shape, w->ndim), shape_str(want, nd));
@@ -492,6 +492,7 @@ static void positions(Lower *L, const Stack *s, Rows rows, Tensor *x, int max_le
 	if (s->pos == POS_NONE)
 		return;
 	Tensor *table = NULL;
+	L->loc = s->pos_loc;
 	if (s->pos == POS_LEARNED)
 		table = bind_rows(L, arena_printf("%sembed_positions.weight", s->prefix), -1, m->dim, false,
 				  m->pad + 1, m->pad + 1 + max_len);

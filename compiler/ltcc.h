@@ -148,6 +148,7 @@ typedef struct Stack {
 	Act act;
 	int cross_heads;    /* decoder of an encoder-decoder model */
 	PosKind pos;        /* positions added to the embedded tokens */
+	Loc pos_loc;        /* where they were said (the stack, when not) */
 	int in_dim, out_dim;/* decoder: token embedding width E and output width O
 			     * (project_in_dim / project_out_dim when not D) */
 	const char *prefix; /* module prefix, "encoder." */

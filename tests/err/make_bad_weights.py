@@ -169,6 +169,21 @@ def build():
     sh["decoder.extra.weight"] = (2, 2)
     f["safetensors-unused-tensor"] = save(tensors(sh))
 
+    # learned positions: the table needs pad + 1 + max_target = 10 rows
+    sh = toy_shapes()
+    sh["decoder.embed_positions.weight"] = (6, D)
+    f["safetensors-short-positions"] = save(tensors(sh))
+
+    # a tied adaptive softmax whose copy of the input's band 1 differs from it
+    sh = toy_shapes()
+    del sh["decoder.embed_tokens.weight"]
+    E = "decoder.embed_tokens.embeddings."
+    sh.update({E + "0.0.weight": (4, D), E + "0.1.weight": (D, D), E + "1.0.weight": (4, 4),
+               E + "1.1.weight": (D, 4), "decoder.adaptive_softmax.head.class_proj.weight": (1, D),
+               "decoder.adaptive_softmax.tail.0.0.weight": (4, D),
+               "decoder.adaptive_softmax.tail.0.2.weight": (4, 4)})
+    f["safetensors-tied-differs"] = save(tensors(sh))
+
     # F16 and BF16 tensors are accepted (converted to fp32)
     f["safetensors-f16-bf16"] = save(tensors(dtypes={L + "fc1.weight": "F16", L + "fc2.weight": "BF16"}))
     return f
