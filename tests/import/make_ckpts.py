@@ -3,20 +3,40 @@
 
 usage: make_ckpts.py GENDIR CKPTDIR
 
-GENDIR holds tools/gen_models.py's wmt, iwslt and lm (NAME.json and
-NAME.safetensors).  This script adds two small models of its own to GENDIR,
-in the same form, so tools/reference.py can write their goldens:
+GENDIR holds tools/gen_models.py's wmt, iwslt, lm and alm (NAME.json and
+NAME.safetensors).  This script adds models of its own to GENDIR, in the
+same form, so tools/reference.py can write their goldens:
 
   tiny    pre-norm (the t2t architecture's default), final norms, GELU, a
           plain-attention encoder, a decoder with three branches (lightweight
           with its own kernel, dynamic without GLU, attn), no weight softmax,
           separate embeddings with a tied output
   tiny16  tiny's weights rounded to float16 (its checkpoint is stored in fp16)
+  plmf    gen_models' plm as lite-transformer's args can say it: the same
+          learned positions, input_dim 32 / dim 48 / output_dim 40 and untied
+          adaptive softmax, but the same branches in every layer (the args
+          give one branch list per stack; plm's first layer is plain)
+  xencf   gen_models' xenc likewise: the same branch list in both encoder
+          layers (dynamic + attn, kernels 4 and 2 from the kernel list), and
+          learned positions in the decoder too: fairseq's
+          no_token_positional_embeddings switches off both stacks' positions
+          at once, so "learned encoder, no decoder positions" cannot be
+          written in args
+  xencn   xencf's weights without position tables: no positions anywhere
+          (no_token_positional_embeddings)
 
 and writes to CKPTDIR, as torch.save of {'args': Namespace, 'model':
 OrderedDict, ...} exactly as lite-transformer's fairseq saves them:
 
   wmt.pt iwslt.pt lm.pt tiny.pt tiny16.pt   the models above
+  alm.pt                                    alm as arch ..._wiki103_small scaled
+                                            down through args, with the tied
+                                            tensors saved twice as fairseq does
+  alm-defaults.pt                           the same, leaving the adaptive and
+                                            tie flags to the architecture
+  plm.pt xenc.pt xenc-nopos.pt              plmf, xencf, xencn
+  plm-long.pt                               plm whose args claim more positions
+                                            than its learned table holds
   wmt-old.pt tiny-old.pt                    packed in_proj_weight/in_proj_bias
                                             and layer_norms.N names
   tiny-v2.pt                                decoder.version 2 and no
@@ -156,6 +176,63 @@ def state_dict(cfg, weights, conv_weight_2d=False):
     return sd
 
 
+def fairseq_state_dict(cfg, weights):
+    """gen_models' tensors -> the state dict lite-transformer's fairseq saves
+    for the models with learned/no positions and adaptive input/softmax:
+    version buffers, a sinusoid placeholder only for sinusoidal positions, the
+    adaptive modules' _float_tensor and version buffers, and every tied
+    adaptive-softmax parameter under its own name too, as the SAME tensor
+    object as the adaptive input's (TiedLinear holds the input's Parameter,
+    and Module.state_dict() lists it under both names)."""
+    sd = collections.OrderedDict()
+    sides = ["encoder", "decoder"] if cfg["kind"] == "encdec" else ["decoder"]
+    T = lambda name: torch.from_numpy(np.array(weights[name], dtype=np.float32))  # noqa: E731
+    for side in sides:
+        sd[side + ".version"] = torch.tensor([3.0])
+        for name in weights:
+            if name.startswith(side + ".") and not name.startswith("decoder.adaptive_softmax."):
+                sd[name] = T(name)
+        if "decoder.embed_tokens.embeddings.0.0.weight" in weights and side == "decoder":
+            sd["decoder.embed_tokens._float_tensor"] = torch.zeros(1)
+        if cfg[side].get("positions", "sinusoidal") == "sinusoidal":
+            sd[side + ".embed_positions._float_tensor"] = torch.zeros(1)
+    if cfg["output"] == "adaptive":
+        sm, A, E = cfg["adaptive_softmax"], "decoder.adaptive_softmax.", "decoder.embed_tokens.embeddings."
+        ntail = len(gen_models.band_cutoffs(sm["cutoffs"], cfg["tgt_vocab"])) - 1
+        if sm["tie_weights"]:      # TiedHeadModule registers word_proj, then class_proj
+            sd[A + "head.word_proj.weight"] = sd[E + "0.0.weight"]
+            sd[A + "head.class_proj.weight"] = T(A + "head.class_proj.weight")
+            sd[A + "head._float_tensor"] = torch.zeros(1)
+        else:
+            sd[A + "head.weight"] = T(A + "head.weight")
+        for i in range(ntail):
+            P = "%stail.%d." % (A, i)
+            sd[P + "0.weight"] = sd["%s%d.1.weight" % (E, i + 1)] if sm["tie_proj"] else T(P + "0.weight")
+            sd[P + "2.weight"] = sd["%s%d.0.weight" % (E, i + 1)] if sm["tie_weights"] else T(P + "2.weight")
+        sd[A + "version"] = torch.LongTensor([1])
+    return sd
+
+
+def lm_ckpt_args(cfg, arch, branches, kernels, **kw):
+    """Args of a lite-transformer LM trained on cfg (defaults as saved)."""
+    dec = cfg["decoder"]
+    a = common_args(
+        task="language_modeling", arch=arch, criterion="cross_entropy",
+        tokens_per_sample=cfg["max_target"], max_target_positions=None, sample_break_mode="none",
+        decoder_embed_dim=cfg["dim"], decoder_ffn_embed_dim=dec["ffn"],
+        decoder_layers=len(dec["layers"]), decoder_attention_heads=8,
+        decoder_normalize_before=True, no_decoder_final_norm=not dec["final_norm"],
+        decoder_learned_pos=False, decoder_branch_type=branches,
+        decoder_kernel_size_list=kernels, decoder_glu=True, activation_fn=dec["activation"],
+        share_decoder_input_output_embed=cfg["output"] == "tied",
+        decoder_input_dim=dec.get("input_dim", cfg["dim"]),
+        decoder_output_dim=dec.get("output_dim", cfg["dim"]), character_embeddings=False,
+        adaptive_input_factor=4, adaptive_input_cutoff=None, adaptive_softmax_factor=4,
+        tie_adaptive_proj=False)
+    a.update(kw)
+    return a
+
+
 def to_old_style(sd):
     """The names fairseq used before 0.8: packed in_proj, layer_norms.N."""
     ln = {"encoder": {"self_attn_layer_norm": 0, "final_layer_norm": 1},
@@ -286,19 +363,110 @@ def main(argv):
     v2["decoder.version"] = torch.tensor([2.0])
     save(P("tiny-v2.pt"), tiny_args, v2)
 
+    # alm: the authors' WIKITEXT-103 small LM (transformer_lm_multibranch_v2_wiki103_small)
+    # scaled down through args; adaptive input with an adaptive softmax tied to
+    # it, weights and projections
+    cfg, w = load(gendir, "alm")
+    alm_sd = fairseq_state_dict(cfg, w)
+    alm_args = lm_ckpt_args(cfg, "transformer_lm_multibranch_v2_wiki103_small",
+                       ["attn:default:32:4", "dynamic:default:32:4"], [3, 7, 15],
+                       criterion="adaptive_loss", adaptive_input=True, adaptive_input_factor=4.0,
+                       adaptive_input_cutoff="40,120", adaptive_softmax_cutoff="40,120",
+                       adaptive_softmax_factor=4.0, adaptive_softmax_dropout=0.2,
+                       tie_adaptive_weights=True, tie_adaptive_proj=True, dropout=0.3)
+    save(P("alm.pt"), alm_args, alm_sd)
+    # the same, with what the architecture sets left to it
+    alm_def = dict(alm_args)
+    for k in ("adaptive_input", "tie_adaptive_weights", "tie_adaptive_proj", "no_decoder_final_norm",
+              "adaptive_input_factor", "adaptive_softmax_factor"):
+        del alm_def[k]
+    save(P("alm-defaults.pt"), alm_def, alm_sd)
+
+    # plm: learned positions, project_in_dim / project_out_dim, untied adaptive softmax
+    cfg = copy.deepcopy(gen_models.MODELS["plm"])
+    cfg["name"] = "plmf"
+    cfg["decoder"]["layers"] = [gen_models.layer(gen_models.conv("lightweight", 24, 2, 4, False),
+                                                 gen_models.attn(24, 2)) for _ in range(2)]
+    w = gen_models.gen_weights(cfg)
+    write_model(gendir, cfg, w)
+    plm_sd = fairseq_state_dict(cfg, w)
+    rows = cfg["decoder"]["learned_rows"]
+    plm_args = lm_ckpt_args(cfg, "transformer_lm_multibranch_v2", ["lightweight:4:24:2", "attn:1:24:2"],
+                       [3, 7, 15, 31, 31, 31], criterion="adaptive_loss", decoder_learned_pos=True,
+                       max_target_positions=rows - 2, adaptive_softmax_cutoff="30,70",
+                       adaptive_softmax_factor=2.0, decoder_glu=False)
+    save(P("plm.pt"), plm_args, plm_sd)
+    # args that do not fit the table (fairseq could not load it): the import
+    # lowers max_target to what the table holds
+    save(P("plm-long.pt"), dict(plm_args, max_target_positions=64), plm_sd)
+
+    # xenc: even encoder kernels from the kernel list, learned positions,
+    # decoder projections in and out of a narrower tied embedding
+    cfg = copy.deepcopy(gen_models.MODELS["xenc"])
+    cfg["name"] = "xencf"
+    cfg["encoder"]["layers"] = [gen_models.layer(gen_models.conv("dynamic", 24, 2, k, True),
+                                                 gen_models.attn(24, 3)) for k in (4, 2)]
+    cfg["decoder"]["positions"] = "learned"
+    cfg["decoder"]["learned_rows"] = cfg["max_target"] + 2
+    w = gen_models.gen_weights(cfg)
+    write_model(gendir, cfg, w)
+    xenc_args = encdec_args(cfg, "transformer_multibranch_v2", ["dynamic:default:24:2", "attn:1:24:3"],
+                            ["attn:1:24:2", "dynamic:3:24:2"], encoder_glu=True, decoder_glu=False,
+                            encoder_kernel_size_list=[4, 2], encoder_learned_pos=True,
+                            decoder_learned_pos=True, decoder_input_dim=32, decoder_output_dim=32,
+                            max_source_positions=cfg["encoder"]["learned_rows"] - 2,
+                            max_target_positions=cfg["max_target"])
+    save(P("xenc.pt"), xenc_args, fairseq_state_dict(cfg, w))
+    cfgn = copy.deepcopy(cfg)
+    cfgn["name"] = "xencn"
+    for side in ("encoder", "decoder"):
+        cfgn[side]["positions"] = "none"
+        del cfgn[side]["learned_rows"]
+    wn = {k: v for k, v in w.items() if "embed_positions" not in k}
+    write_model(gendir, cfgn, wn)
+    save(P("xenc-nopos.pt"), dict(xenc_args, no_token_positional_embeddings=True,
+                                  encoder_learned_pos=False, decoder_learned_pos=False),
+         fairseq_state_dict(cfgn, wn))
+
     # ---- inputs to refuse ----
     save(P("bad-arch.pt"), dict(tiny_args, arch="lightconv_iwslt_de_en"), tiny_sd)
-    lp = collections.OrderedDict((k, t) for k, t in tiny_sd.items() if "embed_positions" not in k)
-    lp["encoder.embed_positions.weight"] = torch.zeros(16 + 2, 64)
-    lp["decoder.embed_positions.weight"] = torch.zeros(16 + 2, 64)
-    save(P("bad-learned-pos.pt"), dict(tiny_args, encoder_learned_pos=True, decoder_learned_pos=True), lp)
-    save(P("bad-adaptive.pt"), dict(lm_args, adaptive_softmax_cutoff="20,40", criterion="adaptive_loss"),
-         state_dict(*load(gendir, "lm")))
+    save(P("bad-cutoff-vocab.pt"), dict(plm_args, adaptive_softmax_cutoff="30,700"), plm_sd)
+    save(P("bad-cutoff-order.pt"), dict(plm_args, adaptive_softmax_cutoff="70,30"), plm_sd)
+    # tie_adaptive_weights on a model without an adaptive input, and on one
+    # whose adaptive softmax was saved untied
+    save(P("bad-tie-noinput.pt"), dict(plm_args, tie_adaptive_weights=True), plm_sd)
+    untied = collections.OrderedDict((k, t) for k, t in alm_sd.items() if ".adaptive_softmax." not in k)
+    untied["decoder.adaptive_softmax.head.weight"] = torch.zeros(40 + 2, 64)
+    for i, (size, dim) in enumerate([(80, 16), (180, 4)]):
+        untied["decoder.adaptive_softmax.tail.%d.0.weight" % i] = torch.zeros(dim, 64)
+        untied["decoder.adaptive_softmax.tail.%d.2.weight" % i] = torch.zeros(size, dim)
+    untied["decoder.adaptive_softmax.version"] = torch.LongTensor([1])
+    save(P("bad-tie-untied.pt"), alm_args, untied)
+    save(P("bad-tie-proj.pt"), dict(alm_args, tie_adaptive_proj=False), alm_sd)
+    # a tied copy that is not the adaptive input's tensor
+    differs = copy.copy(alm_sd)
+    differs["decoder.adaptive_softmax.tail.1.2.weight"] = alm_sd["decoder.embed_tokens.embeddings.2.0.weight"] + 1e-3
+    save(P("bad-tie-differs.pt"), alm_args, differs)
+    # the head fairseq builds when the softmax's input is wider than band 0
+    wp = collections.OrderedDict()
+    for k, t in alm_sd.items():
+        if k == "decoder.adaptive_softmax.head.word_proj.weight":
+            wp["decoder.adaptive_softmax.head.word_proj.0.weight"] = torch.zeros(64, 64)
+            k = "decoder.adaptive_softmax.head.word_proj.1.weight"
+        wp[k] = t
+    save(P("bad-word-proj.pt"), alm_args, wp)
+    # band 2 of the adaptive input would be int(64 // 64**2) = 0 wide
+    save(P("bad-band-zero.pt"), dict(alm_args, adaptive_input_factor=64.0, adaptive_softmax_factor=64.0),
+         alm_sd)
+    small = copy.copy(plm_sd)
+    small["decoder.embed_positions.weight"] = plm_sd["decoder.embed_positions.weight"][:2].clone()
+    save(P("bad-table-small.pt"), plm_args, small)
+    nover = collections.OrderedDict((k, t) for k, t in plm_sd.items() if k != "decoder.adaptive_softmax.version")
+    save(P("bad-asm-version.pt"), plm_args, nover)
+    save(P("bad-char.pt"), dict(lm_args, character_embeddings=True), state_dict(*load(gendir, "lm")))
     save(P("bad-branch.pt"), dict(tiny_args, decoder_branch_type=[
         "lightweight:5:16:2", "conv:default:16:2", "attn:1:32:4"]), tiny_sd)
     save(P("bad-no-linear.pt"), dict(tiny_args, conv_linear=False), tiny_sd)
-    # an even kernel is refused in the encoder (centred), accepted in a decoder (causal)
-    save(P("bad-even-kernel.pt"), dict(wmt_args, encoder_kernel_size_list=[4]), wmt_sd)
     miss = copy.copy(tiny_sd)
     del miss["decoder.layers.1.fc2.bias"]
     save(P("bad-missing.pt"), tiny_args, miss)

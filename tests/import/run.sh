@@ -9,6 +9,18 @@
 # rule, the position caps, usage errors, and inputs that must be refused with
 # a clear message and no output left behind.
 #
+# The adaptive and projected models: alm (the authors' WIKITEXT-103 small LM
+# scaled down: adaptive input, adaptive softmax tied to it with its
+# projections, the tied tensors saved twice), plm (learned positions,
+# project_in_dim / project_out_dim, untied adaptive softmax) and xenc (even
+# encoder kernels, learned positions in both stacks, decoder projections
+# around a tied embedding) with xenc-nopos (no positions at all).  plm and
+# xenc are checked against make_ckpts.py's plmf / xencf / xencn, variants of
+# gen_models' plm and xenc that lite-transformer's args can express (see
+# make_ckpts.py).  Each such import must also hold exactly the original
+# model's tensors: a tied copy is written once, under the adaptive input's
+# name.
+#
 # Hostile inputs (make_evil.py): pickles that reach exec/eval/os.system
 # through dotted `_rebuild_*` names and getattr chains, names the old
 # allow-list let through by suffix, allowed callables used as memory bombs,
@@ -39,7 +51,7 @@ trap 'rm -rf "$W"' EXIT INT TERM
 G=$W/gen CK=$W/ck GOLD=$W/golden OUT=$W/out EV=$W/evil MK=$W/marker
 mkdir -p "$OUT"
 
-if ! "$PY" tools/gen_models.py "$G" wmt iwslt lm >/dev/null \
+if ! "$PY" tools/gen_models.py "$G" wmt iwslt lm alm >/dev/null \
    || ! "$PY" tests/import/make_ckpts.py "$G" "$CK" >/dev/null \
    || ! "$PY" tests/import/make_evil.py "$EV" "$MK" >/dev/null; then
 	echo "tests/import: could not build the test checkpoints" >&2
@@ -52,9 +64,9 @@ golden() {
 			|| { echo "tests/import: reference.py failed on $m" >&2; return 1; }
 	done
 }
-golden wmt lm tiny16 &
+golden wmt lm tiny16 alm &
 gpid=$!
-golden iwslt tiny || exit 1
+golden iwslt tiny plmf xencf xencn || exit 1
 wait $gpid || exit 1
 
 # import CKPT as OUT/NAME, compile with ltcc, build with the driver the way
@@ -108,6 +120,28 @@ EOF
 	if cmp -s "$OUT/$1.body" "$OUT/$2.body"; then ok "$2: the same model description as $1"; else bad "$2: model description differs from $1's"; fi
 }
 
+# the import of NAME holds exactly the tensors of the model GEN/ORIG it came
+# from, equal, under the same names
+# usage: as_original NAME ORIG
+as_original() {
+	if "$PY" - "$OUT/$1.safetensors" "$G/$2.safetensors" >"$OUT/$1.orig" <<'EOF'
+import sys
+sys.path.insert(0, "tools")
+import numpy as np
+import st
+a, b = st.load(sys.argv[1]), st.load(sys.argv[2])
+if sorted(a) != sorted(b):
+    print("only in the import: %s; only in the original: %s"
+          % (sorted(set(a) - set(b)), sorted(set(b) - set(a))))
+    sys.exit(1)
+bad = [k for k in a if a[k].shape != b[k].shape or not np.array_equal(a[k], b[k])]
+if bad:
+    print("different: %s" % bad)
+sys.exit(1 if bad else 0)
+EOF
+	then ok "$1: exactly the tensors of $2, each once"; else bad "$1: tensors differ from $2's: $(cat "$OUT/$1.orig")"; fi
+}
+
 # must exit STATUS, say MESSAGE (an extended regex) on stderr and leave nothing behind
 # usage: refused CKPT STATUS MESSAGE [OPTIONS...]
 refused() {
@@ -119,7 +153,7 @@ refused() {
 	left=$(ls -a "$OUT" | grep -F "r-$(basename "$ck" .pt)." | grep -v -e '\.out$' -e '\.err$')
 	if [ "$rc" -ne "$want" ]; then
 		bad "$(basename "$ck"): exit $rc, expected $want: $(cat "$o.err")"
-	elif ! grep -Eq "$msg" "$o.err"; then
+	elif ! grep -Eq -e "$msg" "$o.err"; then
 		bad "$(basename "$ck"): message does not match /$msg/: $(cat "$o.err")"
 	elif [ -n "$left" ]; then
 		bad "$(basename "$ck"): left files behind: $left"
@@ -150,7 +184,7 @@ hostile() {
 		bad "$n.pt: used $((kb / 1024)) MB of memory (limit $((HOSTILE_KB / 1024)) MB; exit $rc): $err"
 	elif [ "$rc" -ne 1 ]; then
 		bad "$n.pt: exit $rc, expected 1$([ "$rc" -eq 124 ] && echo ' (timed out after 30 s)'): $err"
-	elif ! echo "$err" | grep -Eq "$msg"; then
+	elif ! echo "$err" | grep -Eq -e "$msg"; then
 		bad "$n.pt: message does not match /$msg/: $err"
 	elif [ -e "$o.ltd" ] || [ -e "$o.safetensors" ]; then
 		bad "$n.pt: wrote output"
@@ -190,11 +224,51 @@ lane_mid() {
 	has "$OUT/lm.ltd" '^ *norm pre;' "lm: the LM architecture forces pre-norm over args"
 	has "$OUT/lm.ltd" '^ *max_target 96;' "lm: max_target from tokens_per_sample"
 	refused "$CK/bad-arch.pt" 1 "unsupported architecture 'lightconv_iwslt_de_en'"
-	refused "$CK/bad-learned-pos.pt" 1 "learned_pos.*learned positional embeddings"
-	refused "$CK/bad-adaptive.pt" 1 "adaptive_softmax_cutoff.*adaptive softmax"
 	refused "$CK/bad-branch.pt" 1 "unsupported branch kind 'conv'"
 	refused "$CK/bad-no-linear.pt" 1 "conv_linear"
-	refused "$CK/bad-even-kernel.pt" 1 "kernel size 4 is even"
+	refused "$CK/bad-char.pt" 1 "character_embeddings is set: character embeddings .* not supported"
+	# adaptive input / softmax, learned positions
+	refused "$CK/bad-cutoff-vocab.pt" 1 "adaptive_softmax_cutoff 30,700: the cutoff 700 is above the vocabulary size 120"
+	refused "$CK/bad-cutoff-order.pt" 1 "adaptive_softmax_cutoff is '70,30': the cutoffs must increase"
+	refused "$CK/bad-tie-noinput.pt" 1 "tie_adaptive_weights is set without an adaptive input"
+	refused "$CK/bad-tie-untied.pt" 1 "tie_adaptive_weights is set, but the checkpoint's adaptive softmax is untied"
+	refused "$CK/bad-tie-proj.pt" 1 "tail\.0\.0\.weight has the shape \(64, 16\) of decoder\.embed_tokens\.embeddings\.1\.1\.weight: the checkpoint was saved with tie_adaptive_proj"
+	refused "$CK/bad-tie-differs.pt" 1 "tail\.1\.2\.weight differs from decoder\.embed_tokens\.embeddings\.2\.0\.weight"
+	refused "$CK/bad-word-proj.pt" 1 "head\.word_proj\.0\.weight.*ltcc does not support it"
+	refused "$CK/bad-band-zero.pt" 1 "band 2 would be int\(64 // 64\*\*2\) = 0 wide"
+	refused "$CK/bad-table-small.pt" 1 "decoder\.embed_positions\.weight has 2 rows: too small"
+	refused "$CK/bad-asm-version.pt" 1 "lacks decoder\.adaptive_softmax\.version"
+	refused "$CK/plm.pt" 1 "--max-target 28: the learned position table decoder\.embed_positions\.weight holds only 27 positions" --max-target 28
+}
+
+lane_adaptive() {
+	compiled alm alm                                      # adaptive input + tied adaptive softmax
+	compiled plm plmf --max-target 20                     # learned positions, projections, untied
+	compiled xenc xencf --max-source 16 --max-target 16   # even encoder kernels, learned, projections
+	compiled xenc-nopos xencn --max-source 16 --max-target 16
+	as_original alm alm
+	as_original plm plmf
+	as_original xenc xencf
+	has "$OUT/alm.ltd" '^ *adaptive_input 40 120 factor 4;' "alm: adaptive input from args.adaptive_input_cutoff / _factor"
+	has "$OUT/alm.ltd" '^ *output adaptive 40 120 factor 4 tied tied_proj;' "alm: tied adaptive softmax with tied projections"
+	has "$OUT/alm.ltd" '^ *final_norm no;' "alm: the wiki103 architectures drop the decoder's final norm"
+	if "$PY" $IMP "$CK/alm-defaults.pt" -o "$OUT/alm-defaults.ltd" >/dev/null 2>&1; then
+		same_import alm alm-defaults
+	else
+		bad "alm-defaults: ltcc-import failed"
+	fi
+	has "$OUT/plm.ltd" '^ *positions learned; +# decoder\.embed_positions\.weight 29 rows' "plm: learned positions"
+	has "$OUT/plm.ltd" '^ *input_dim 32; +# decoder\.project_in_dim\.weight' "plm: input_dim from project_in_dim"
+	has "$OUT/plm.ltd" '^ *output_dim 40; +# decoder\.project_out_dim\.weight' "plm: output_dim from project_out_dim"
+	has "$OUT/plm.ltd" '^ *output adaptive 30 70 factor 2;' "plm: untied adaptive softmax"
+	has "$OUT/xenc.ltd" '^ *kernels 4 2;' "xenc: even encoder kernels"
+	has "$OUT/xenc-nopos.ltd" '^ *positions none;' "xenc-nopos: no_token_positional_embeddings"
+	if "$PY" $IMP "$CK/plm-long.pt" -o "$OUT/plm-long.ltd" >/dev/null 2>&1; then
+		has "$OUT/plm-long.ltd" '^ *max_target 27; +# lowered from 64: the learned decoder\.embed_positions\.weight holds 27' \
+			"plm-long: max_target lowered to what the learned table holds, with a comment"
+	else
+		bad "plm-long: ltcc-import failed"
+	fi
 }
 
 lane_small() {
@@ -296,9 +370,10 @@ lane_hostile() {
 lane_big >"$W/lane1" 2>&1 &
 lane_mid >"$W/lane2" 2>&1 &
 lane_hostile >"$W/lane4" 2>&1 &
+lane_adaptive >"$W/lane5" 2>&1 &
 lane_small >"$W/lane3" 2>&1
 wait
-cat "$W/lane1" "$W/lane2" "$W/lane3" "$W/lane4"
+cat "$W/lane1" "$W/lane2" "$W/lane3" "$W/lane5" "$W/lane4"
 pass=$(cat "$W"/lane? | grep -c '^\[PASS\]')
 fail=$(cat "$W"/lane? | grep -c '^\[FAIL\]')
 echo "$pass passed, $fail failed"
