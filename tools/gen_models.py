@@ -173,6 +173,9 @@ class Gen:
             self.t[name][pad] = 0.0  # fairseq zeroes the padding row
 
 
+CLUSTER_GAIN = 3.0
+
+
 def band_cutoffs(cutoffs, vocab):
     """fairseq's rule: vocab is appended when it is past the last cutoff."""
     return list(cutoffs) + ([vocab] if vocab > cutoffs[-1] else [])
@@ -217,10 +220,14 @@ def gen_output(g, cfg, st_cfg):
         sm = cfg["adaptive_softmax"]
         cut = band_cutoffs(sm["cutoffs"], vocab)
         ntail, p = len(cut) - 1, "decoder.adaptive_softmax."
+        # The cluster logits get a larger gain than fairseq's init gives
+        # them, so that greedy decoding meets clusters likely enough to be
+        # computed and tail words that win (trained models have both).
         if sm["tie_weights"]:
-            g.xavier(p + "head.class_proj.weight", ntail, o, gain=0.5)  # see gen_embed
+            g.xavier(p + "head.class_proj.weight", ntail, o, gain=CLUSTER_GAIN / 2)
         else:
             g.xavier(p + "head.weight", cut[0] + ntail, o)
+            g.t[p + "head.weight"][cut[0]:] *= CLUSTER_GAIN
         for i in range(ntail):
             dim = int(o // sm["factor"] ** (i + 1))
             if not sm["tie_proj"]:
