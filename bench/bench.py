@@ -354,6 +354,18 @@ def accuracy_rows(real):
     return L
 
 
+ADAPT_BEGIN, ADAPT_END = "<!-- adaptive -->", "<!-- /adaptive -->"
+
+
+def kept_section(begin, end):
+    """A section of docs/benchmarks.md written by another command, carried over as it is."""
+    path = os.path.join(ROOT, "docs", "benchmarks.md")
+    doc = open(path).read() if os.path.exists(path) else ""
+    if begin in doc and end in doc:
+        return doc[doc.index(begin):doc.index(end) + len(end)]
+    return ""
+
+
 def write_quant_only():
     path = os.path.join(ROOT, "docs", "benchmarks.md")
     sec = "\n".join(quant_section(*bench_quant()))
@@ -451,7 +463,9 @@ def write_doc(peak, rows, x86p, mem, m4, quant):
           "a few instructions of their own; on this core, whose memory has no cache to miss, what they buy",
           "is RAM, in the arena column.", ""]
     L += [""] + quant
+    L += ["", kept_section(ADAPT_BEGIN, ADAPT_END)]
     L += ["", "## Commands", "", "```", "make bench            # = bench/bench.py: all of the above",
+          "bench/adaptive.sh     # the adaptive softmax section (by hand: it is kept as it is)",
           "bench/bench.py --quant   # only the quantization section, rewritten in place",
           "build/ltcc MODEL.ltd --report-json FILE   # the memory figures", "```", ""]
     with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
