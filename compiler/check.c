@@ -592,6 +592,10 @@ static bool finish_bands(Adaptive *a, int vocab, int width, const char *what)
 		a->cut[a->nband++] = vocab;
 	for (int i = 0; i < a->nband; i++) {
 		double d = floor((double)width / pow(a->factor, i));
+		if (d > 1 << 20) {  /* a factor below 1 widens the bands */
+			diag_error(a->loc, "%s band %d would be %.0f wide (%d / %g^%d)", what, i, d, width, a->factor, i);
+			return false;
+		}
 		a->dim[i] = d < 1 ? 0 : (int)d;
 		if (a->dim[i] < 1) {
 			diag_error(a->loc, "%s band %d (ids %d to %d) has width floor(%d / %g^%d) = 0", what, i,
