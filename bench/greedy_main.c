@@ -14,21 +14,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include "g.h"
+#include "clock.h"
 
 #define PROMPTS 64
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 static int32_t prompt[PROMPTS][8], plen[PROMPTS];
 static float lp[G_VOCAB];
@@ -81,7 +69,7 @@ static int naive(int p, int G, int32_t *out, const int *cut, int nb, long *tails
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 9, G = argc > 2 ? atoi(argv[2]) : 12, nb = argc - 3, cut[16];
-	if (nb < 2 || nb > 16 || G < 1 || G > 64)
+	if (nb < 2 || nb > 16 || G < 1 || G > 64 || rounds < 1 || rounds > 64)
 		return fprintf(stderr, "usage: greedy_main ROUNDS G C1 ... VOCAB\n"), 2;
 	for (int b = 0; b < nb; b++)
 		cut[b] = atoi(argv[3 + b]);
@@ -106,7 +94,7 @@ int main(int argc, char **argv)
 			same &= a[i] == b[i];
 	}
 	double tg[64], tn[64];
-	for (int r = 0; r < rounds && r < 64; r++) {
+	for (int r = 0; r < rounds; r++) {
 		double t0 = now();
 		for (int p = 0; p < PROMPTS; p++)
 			g_greedy(prompt[p], plen[p], a, G);
@@ -116,10 +104,8 @@ int main(int argc, char **argv)
 		tn[r] = now() - t1;
 		tg[r] = t1 - t0;
 	}
-	qsort(tg, (size_t)rounds, sizeof *tg, cmp);
-	qsort(tn, (size_t)rounds, sizeof *tn, cmp);
 	printf("{\"same_tokens\": %s, \"picks\": %ld, \"tail_picks\": %ld, \"tails\": %d, \"tails_computed\": %ld, "
 	       "\"greedy_s\": %.6f, \"step_argmax_s\": %.6f}\n", same ? "true" : "false", steps, tail_picks, nb - 1, tails,
-	       tg[rounds / 2], tn[rounds / 2]);
+	       median(tg, rounds), median(tn, rounds));
 	return !same;
 }
