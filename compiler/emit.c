@@ -295,21 +295,6 @@ static void emit_plan(Emit *e)
 
 /* ---- ops ---- */
 
-static void emit_call(FILE *f, const KCall *k, const char *indent);
-static void emit_embed_adaptive(Emit *e, const Op *o);
-
-static void emit_op(Emit *e, const Op *o)
-{
-	KCall k[KERN_MAX_CALLS];
-	if (o->kind == OP_EMBED_ADAPTIVE) {
-		emit_embed_adaptive(e, o);
-		return;
-	}
-	int nk = kern_calls(o, 0, k);
-	for (int i = 0; i < nk; i++)
-		emit_call(e->f, &k[i], "\t");
-}
-
 static bool inline_op(const Op *o)
 {
 	return o->kind == OP_EMBED || o->kind == OP_EMBED_ADAPTIVE || o->kind == OP_LOGITS || o->kind == OP_ADAPTIVE_OUT;
@@ -337,6 +322,18 @@ static void emit_embed_adaptive(Emit *e, const Op *o)
 			fprintf(e->f, "\telse\n");
 		emit_call(e->f, &k[b], nk > 1 ? "\t\t" : "\t");
 	}
+}
+
+static void emit_op(Emit *e, const Op *o)
+{
+	KCall k[KERN_MAX_CALLS];
+	if (o->kind == OP_EMBED_ADAPTIVE) {
+		emit_embed_adaptive(e, o);
+		return;
+	}
+	int nk = kern_calls(o, 0, k);
+	for (int i = 0; i < nk; i++)
+		emit_call(e->f, &k[i], "\t");
 }
 
 /* The head, then each tail; greedy decoding skips a tail none of whose
