@@ -15,6 +15,8 @@ one run, and writes docs/benchmarks.md with the figures and the commands.
   models on their whole held-out sets next to PyTorch's quantize_dynamic.
 
 usage: bench/bench.py [--quick]      (from the repo root, after make)
+       bench/bench.py --profile      only the Cortex-M4 per-kernel profile, rewritten
+                                     in place in docs/benchmarks.md
        bench/bench.py --quant        only the quantization section, rewritten
                                      in place in docs/benchmarks.md
 """
@@ -39,11 +41,11 @@ REPS = 5 if QUICK else 20
 ROUNDS = 3 if QUICK else 15
 
 
-def wmt_shape(name, dim, vocab=288):
+def wmt_shape(name, dim, vocab=288, kernels=gen_models.K6):
     """The paper's WMT layout at width `dim`: attention + dynamic conv with
-    GLU, kernels 3..31, ffn = dim, shared embeddings."""
+    GLU, kernels 3..31 (a layer each), ffn = dim, shared embeddings."""
     h = dim // 2
-    two = gen_models._two_branch(gen_models.K6, h, 4, "dynamic", h, 4, True)
+    two = gen_models._two_branch(kernels, h, 4, "dynamic", h, 4, True)
     return {
         "name": name, "kind": "encdec", "dim": dim, "src_vocab": vocab, "tgt_vocab": vocab,
         "max_source": 64, "max_target": 64, "tokens": gen_models.TOKENS,
@@ -55,10 +57,12 @@ def wmt_shape(name, dim, vocab=288):
 
 def ltd_for(cfg):
     h = cfg["dim"] // 2
+    lays = cfg["encoder"]["layers"]
+    ks = " ".join(str(l["branches"][1]["kernel"]) for l in lays)
     body = "".join(
-        "  %s {\n    layers 6;\n    norm post;\n    ffn %d relu;\n    kernels 3 7 15 31 31 31;\n"
+        "  %s {\n    layers %d;\n    norm post;\n    ffn %d relu;\n    kernels %s;\n"
         "    branch attn %d heads 4;\n    branch dynamic %d heads 4 glu;\n%s  }\n"
-        % (side, cfg["dim"], h, h, "    cross_attention heads 8;\n" if side == "decoder" else "")
+        % (side, len(lays), cfg["dim"], ks, h, h, "    cross_attention heads 8;\n" if side == "decoder" else "")
         for side in ("encoder", "decoder"))
     return ("# benchmark shape: WMT layout at D=%d (written by bench/bench.py)\n"
             "model %s {\n  weights \"%s.safetensors\";\n  dim %d;\n  vocab %d;\n  max_source 64;\n"
@@ -203,7 +207,8 @@ def main():
         ic = icount(base, "cortex-m4", flags, "-" + str(len(m4)))
         m4.append((name, label, ic, rep))
         print("cortex-m4 %s %s: encoder %d insns, step %d insns" % (name, label, ic["encoder_insns"], ic["steps_insns"] // ic["steps"]))
-    write_doc(peak, rows, x86p, mem, m4, quant_section(*bench_quant()))
+    prof = profile_section([kernel_profile(make_model(cfg)) for cfg in PROFILE_MODELS])
+    write_doc(peak, rows, x86p, mem, m4, quant_section(*bench_quant()), prof)
 
 
 QUANT_BEGIN, QUANT_END = "<!-- quant: bench/bench.py --quant -->", "<!-- /quant -->"
@@ -355,6 +360,87 @@ def accuracy_rows(real):
 
 
 ADAPT_BEGIN, ADAPT_END = "<!-- adaptive -->", "<!-- /adaptive -->"
+PROF_BEGIN, PROF_END = "<!-- profile: bench/bench.py --profile -->", "<!-- /profile -->"
+
+
+def kernel_profile(base, target="cortex-m4"):
+    """Instructions per kernel of one model on `target` (encoder over T tokens,
+    T decoder steps), from bench/profile_main.c, against the uninstrumented
+    count and the kernels' MACs (--report-json). What a kernel call runs is
+    that kernel's, the helpers and library calls in it included."""
+    name = os.path.basename(base)
+    d = os.path.join(B, name + "-" + target + "-prof")
+    os.makedirs(d, exist_ok=True)
+    run([LTCC, base + ".ltd", "-t", target, "--no-fit-check", "-o", os.path.join(d, "b.c"), "--prefix", "b"])
+    rep = report(base + ".ltd")
+    with open(os.path.join(d, "prof_kernels.h"), "w") as f:
+        f.write('#include "b.c"\n#define PROF_KERNELS { %s }\n' % ", ".join("(void *)" + k for k in rep["kernels"]))
+    env = dict(os.environ, EXTRA_CFLAGS="-I%s -finstrument-functions -finstrument-functions-exclude-function-list=k_out" % d)
+    out = run(["sh", os.path.join(ROOT, "regress", "qemu", "run-target.sh"), "--icount", target, d,
+               os.path.join(ROOT, "bench", "profile_main.c")], env=env)
+    syms = {}
+    for line in run(["arm-none-eabi-nm", os.path.join(d, target + ".elf")]).splitlines():
+        a, _, sym = line.split()[:3] if len(line.split()) >= 3 else (None, None, None)
+        if a:
+            syms[int(a, 16) & ~1] = sym
+    fns = {}
+    for line in out.splitlines():
+        if line.startswith("fn "):
+            _, a, n, c = line.split()
+            fns[syms.get(int(a, 16) & ~1, a)] = (int(n), int(c))
+    total = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
+    plain = icount(base, target, [], "-plain")
+    macs = {k: v["macs_encoder"] + v["macs_steps"] for k, v in rep["kernels"].items()}
+    rows = {}
+    for f, (n, c) in fns.items():
+        key = f if f in macs else "(blocks, entry points, loops)"
+        r = rows.setdefault(key, [0, 0])
+        r[0] += n
+        r[1] += c
+    return name, rows, macs, total, plain
+
+
+def profile_section(profiles):
+    L = [PROF_BEGIN, "## Cortex-M4 fp32: instructions per kernel", "",
+         "Each model's encoder over %d tokens and %d decoder steps in QEMU (`-icount shift=0`), with" % (T, T),
+         "its generated file built with `-finstrument-functions`: `bench/profile_main.c` charges a kernel",
+         "call's instructions to the kernel (the helpers and library code such as `expf` it calls",
+         "included), the rest to the innermost function, less the hooks' measured cost. MACs are the",
+         "kernel table's (`--report-json`'s `kernels`, each step at its own length).", ""]
+    for name, rows, macs, total, plain in profiles:
+        tot = sum(r[0] for r in rows.values())
+        L += ["**%s**: %d instructions profiled, %d counted without the instrumentation (%+.1f%%)." % (
+            name, tot, plain["encoder_insns"] + plain["steps_insns"],
+            100.0 * (tot - plain["encoder_insns"] - plain["steps_insns"]) / (plain["encoder_insns"] + plain["steps_insns"])), "",
+            "| kernel | instructions | share | MACs | instructions / MAC |", "|---|---|---|---|---|"]
+        for k, (n, c) in sorted(rows.items(), key=lambda kv: -kv[1][0]):
+            m = macs.get(k, 0)
+            L.append("| `%s` | %d | %.1f%% | %s | %s |" % (k, n, 100.0 * n / tot, m if m else "", "%.2f" % (n / m) if m else ""))
+        allm = sum(macs.values())
+        L += ["| all | %d | 100%% | %d | %.2f |" % (tot, allm, tot / allm), ""]
+    L += ["`bench/bench.py --profile` writes this section alone.", PROF_END]
+    return L
+
+
+def write_profile_only():
+    profiles = [kernel_profile(make_model(cfg)) for cfg in PROFILE_MODELS]
+    path = os.path.join(ROOT, "docs", "benchmarks.md")
+    sec = "\n".join(profile_section(profiles))
+    doc = open(path).read()
+    if PROF_BEGIN in doc and PROF_END in doc:
+        a, b = doc.index(PROF_BEGIN), doc.index(PROF_END) + len(PROF_END)
+        doc = doc[:a] + sec + doc[b:]
+    else:
+        cut = doc.find("\n## Commands")
+        doc = doc[:cut] + "\n" + sec + "\n" + doc[cut:]
+    with open(path, "w") as f:
+        f.write(doc)
+    print("wrote the profile section of docs/benchmarks.md")
+
+
+# the issue's shapes: the paper's D=200 WMT layout, and a D=64 2+2-layer
+# model (dynamic conv + GLU, 4 heads, kernels 3 and 7) that fits an M4 in fp32
+PROFILE_MODELS = (wmt_shape("wmt200", 200), wmt_shape("d64", 64, kernels=[3, 7]))
 
 
 def kept_section(begin, end):
@@ -381,7 +467,7 @@ def write_quant_only():
     print("wrote the quantization section of docs/benchmarks.md")
 
 
-def write_doc(peak, rows, x86p, mem, m4, quant):
+def write_doc(peak, rows, x86p, mem, m4, quant, prof):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     L = ["# Benchmarks", "",
          "Written by `make bench` (`bench/bench.py`); every figure below comes from one run of it.",
@@ -464,9 +550,11 @@ def write_doc(peak, rows, x86p, mem, m4, quant):
           "is RAM, in the arena column.", ""]
     L += [""] + quant
     L += ["", kept_section(ADAPT_BEGIN, ADAPT_END)]
+    L += [""] + prof
     L += ["", "## Commands", "", "```", "make bench            # = bench/bench.py: all of the above",
           "bench/adaptive.sh     # the adaptive softmax section (by hand: it is kept as it is)",
           "bench/bench.py --quant   # only the quantization section, rewritten in place",
+          "bench/bench.py --profile # only the Cortex-M4 per-kernel profile, rewritten in place",
           "build/ltcc MODEL.ltd --report-json FILE   # the memory figures", "```", ""]
     with open(os.path.join(ROOT, "docs", "benchmarks.md"), "w") as f:
         f.write("\n".join(L))
@@ -483,5 +571,8 @@ if __name__ == "__main__":
         os.makedirs(B, exist_ok=True)
         pin()
         write_quant_only()
+    elif "--profile" in sys.argv:
+        os.makedirs(B, exist_ok=True)
+        write_profile_only()
     else:
         main()

@@ -246,6 +246,43 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 			report_fits(ir, tg, false) ? "fits" : "DOES NOT FIT");
 }
 
+/* Per kernel: its calls and multiply-adds in an encoder run over REPORT_T
+ * tokens, and in REPORT_T decoder steps, each at its own length (the
+ * figures a per-kernel profile divides by). */
+static json_object *kernel_macs(const IR *ir)
+{
+	double enc[K_COUNT] = {0}, step[K_COUNT] = {0};
+	int ncall[K_COUNT] = {0}, nstep[K_COUNT] = {0};
+	KCall k[KERN_MAX_CALLS];
+	for (int i = 0; i < ir->encode.nops; i++) {
+		int nk = kern_calls(ir->encode.ops[i], REPORT_T, k);
+		for (int j = 0; j < nk; j++) {
+			enc[k[j].k] += kern_macs(&k[j]);
+			ncall[k[j].k]++;
+		}
+	}
+	for (int t = 1; t <= REPORT_T; t++)
+		for (int i = 0; i < ir->step.nops; i++) {
+			int nk = kern_calls(ir->step.ops[i], t, k);
+			for (int j = 0; j < nk; j++) {
+				step[k[j].k] += kern_macs(&k[j]);
+				nstep[k[j].k]++;
+			}
+		}
+	json_object *o = json_object_new_object();
+	for (int i = 0; i < K_COUNT; i++) {
+		if (!ncall[i] && !nstep[i])
+			continue;
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "calls_encoder", json_object_new_int(ncall[i]));
+		json_object_object_add(r, "macs_encoder", json_object_new_int64((int64_t)enc[i]));
+		json_object_object_add(r, "calls_steps", json_object_new_int(nstep[i]));
+		json_object_object_add(r, "macs_steps", json_object_new_int64((int64_t)step[i]));
+		json_object_object_add(o, kern_name[i], r);
+	}
+	return o;
+}
+
 bool report_json(const IR *ir, const Target *tg, const char *path)
 {
 	static Totals T;
@@ -292,6 +329,7 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 		json_object_array_add(layers, r);
 	}
 	json_object_object_add(o, "layers", layers);
+	json_object_object_add(o, "kernels", kernel_macs(ir));
 	FILE *f = out_create(path);
 	if (f)
 		fprintf(f, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
