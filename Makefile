@@ -101,6 +101,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/robust/run.sh
 	sh tests/import/run.sh
 	sh tests/int8/run.sh
+	sh tests/exp/run.sh
 	sh tests/cxx/run.sh
 	sh tests/ctx/run.sh
 	sh tests/firmware/run.sh

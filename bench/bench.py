@@ -375,7 +375,7 @@ def kernel_profile(base, target="cortex-m4"):
     rep = report(base + ".ltd")
     with open(os.path.join(d, "prof_kernels.h"), "w") as f:
         f.write('#include "b.c"\n#define PROF_KERNELS { %s }\n' % ", ".join("(void *)" + k for k in rep["kernels"]))
-    env = dict(os.environ, EXTRA_CFLAGS="-I%s -finstrument-functions -finstrument-functions-exclude-function-list=k_out" % d)
+    env = dict(os.environ, EXTRA_CFLAGS="-I%s -finstrument-functions -finstrument-functions-exclude-function-list=k_out,k_exp" % d)
     out = run(["sh", os.path.join(ROOT, "regress", "qemu", "run-target.sh"), "--icount", target, d,
                os.path.join(ROOT, "bench", "profile_main.c")], env=env)
     syms = {}
