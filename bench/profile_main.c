@@ -1,7 +1,6 @@
 /* profile_main.c — instructions per function of one compiled model
  * (prefix b) on a bare-metal target under QEMU -icount shift=0: the
- * encoder on T source tokens (none for a decoder-only model), then T
- * decoder steps, as bench/icount_main.c runs them. This file is built
+ * encoder and the decoder steps as run_model.h runs them. This file is built
  * with -finstrument-functions and includes the model's (through
  * prof_kernels.h, which bench/bench.py writes: `#include "b.c"` and
  * PROF_KERNELS, the addresses of the kernels the model calls). GCC calls
@@ -16,15 +15,8 @@
 #include "prof_kernels.h"
 #include "rt.h"
 
-#define T30 30
-#define MIN2(a, b) ((a) < (b) ? (a) : (b))
-#ifdef B_MAX_SOURCE
-#define T MIN2(T30, MIN2(B_MAX_SOURCE, B_MAX_TARGET))
-#define IN_VOCAB B_SRC_VOCAB
-#else
-#define T MIN2(T30, B_MAX_TARGET)
-#define IN_VOCAB B_VOCAB
-#endif
+#include "run_model.h"
+
 #define NO_PROF __attribute__((no_instrument_function))
 #define MAXF 128
 
@@ -102,29 +94,16 @@ __attribute__((noinline)) static void empty(void)
 
 int main(void)
 {
-	static int32_t src[T];
-	static float logits[B_VOCAB];
-	int t, i, e;
-	for (t = 0; t < T; t++)
-		src[t] = 4 + (t * 37) % (IN_VOCAB - 4);
+	uint64_t enc, steps;
+	int i, e;
 	for (i = 0; i < 1000; i++)
 		empty();
 	e = slot((void *)empty);
 	uint64_t per_call = prof[e].insns / 1000;
 	for (i = 0; i < nprof; i++)
 		prof[i].insns = prof[i].calls = 0;
-	uint64_t t0 = rt_icount();
-#ifdef B_MAX_SOURCE
-	if (b_encode(src, T) != 0)
+	if (run_model(&enc, &steps))
 		return 1;
-#else
-	b_reset();
-#endif
-	uint64_t t1 = rt_icount();
-	for (t = 0; t < T; t++)
-		if (b_decode_step(src[t] % B_VOCAB, logits) != 0)
-			return 1;
-	uint64_t t2 = rt_icount();
 	for (i = 0; i < nprof; i++) {
 		uint64_t c = (uint64_t)prof[i].calls * per_call;
 		if (prof[i].calls || prof[i].insns)
@@ -132,6 +111,6 @@ int main(void)
 			       (unsigned long)prof[i].calls);
 	}
 	printf("{\"encoder_insns\": %llu, \"steps_insns\": %llu, \"steps\": %d, \"hook_insns_per_call\": %llu}\n",
-	       (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1), T, (unsigned long long)per_call);
+	       (unsigned long long)enc, (unsigned long long)steps, T, (unsigned long long)per_call);
 	return 0;
 }
