@@ -8,53 +8,214 @@
 #include <arm_acle.h>
 #endif
 
-/*@ k_linear_row k_out */
-/* outputs [o, out) of one row (a decoder step's matmuls): eight at a
- * time, so each x[i] loaded feeds eight fused multiply-adds and the loop
- * overhead is shared (on Cortex-M4, 21 instructions per 8 MACs, against
- * 11 per 4 four at a time); then four, then one */
+/*@ k_vfp */
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_FMA) && defined(__GNUC__)
+/* The fp32 matmul's inner loops for the Cortex-M FPU (FPv4/FPv5), in GNU
+ * asm (GCC, Clang): GCC loads one float per VLDR and never a run of them,
+ * while one VLDMIA fills eight registers and steps its pointer, so eight
+ * values of a row cost one instruction instead of eight. K_T1 is one FMA
+ * of the loop below, K_T2 the two of a two-row tile, for input i (x rows
+ * in s0-s7 and s8-s15, the weights in s16-s23). Per accumulator the sum
+ * runs over i in order, as the C version's fmaf does, so both give the
+ * same floats. */
+#define K_VFP 1
+#define K_T1(a, i, w) "vfma.f32 " a ", s" #i ", s" #w "\n\t"
+#define K_T2(a, c, i, j, w) K_T1(a, i, w) K_T1(c, j, w)
+#define K_T1x8(a) K_T1(a, 0, 16) K_T1(a, 1, 17) K_T1(a, 2, 18) K_T1(a, 3, 19) \
+	K_T1(a, 4, 20) K_T1(a, 5, 21) K_T1(a, 6, 22) K_T1(a, 7, 23)
+#define K_T1x4(a) K_T1(a, 0, 16) K_T1(a, 1, 17) K_T1(a, 2, 18) K_T1(a, 3, 19)
+#define K_T2x8(a, c) K_T2(a, c, 0, 8, 16) K_T2(a, c, 1, 9, 17) K_T2(a, c, 2, 10, 18) \
+	K_T2(a, c, 3, 11, 19) K_T2(a, c, 4, 12, 20) K_T2(a, c, 5, 13, 21) \
+	K_T2(a, c, 6, 14, 22) K_T2(a, c, 7, 15, 23)
+#define K_T2x4(a, c) K_T2(a, c, 0, 8, 16) K_T2(a, c, 1, 9, 17) K_T2(a, c, 2, 10, 18) \
+	K_T2(a, c, 3, 11, 19)
+#define K_VREGS "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", \
+	"s12", "s13", "s14", "s15", "s16", "s17", "s18", "s19", "s20", "s21", "s22", "s23", \
+	"s24", "s25", "s26", "s27", "s28", "s29", "s30", "s31", "cc", "memory"
+#endif
+
+/*@ k_dot24 k_vfp */
+/* s[0..4) += x0 . w0..w3, s[4..8) += x1 . w0..w3 over in values (the
+ * weight rows in apart), the in % 4 last in C: per 64 MACs two VLDMIAs of
+ * x, four of w, 64 VFMAs and the loop's SUBS and BNE, 1.125 instructions
+ * a MAC; all 32 FPU registers (the sums in s24-s31). */
+#if defined(K_VFP)
+static void k_dot24(int in, const float *x0, const float *x1, const float *w0, float *s)
+{
+	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+	int g = in / 8, i;
+	if (g)
+		__asm__ volatile(
+			"vldmia %[s], {s24-s31}\n"
+			"1:\n\t"
+			"vldmia %[x0]!, {s0-s7}\n\t"
+			"vldmia %[x1]!, {s8-s15}\n\t"
+			"vldmia %[w0]!, {s16-s23}\n\t" K_T2x8("s24", "s28")
+			"vldmia %[w1]!, {s16-s23}\n\t" K_T2x8("s25", "s29")
+			"vldmia %[w2]!, {s16-s23}\n\t" K_T2x8("s26", "s30")
+			"vldmia %[w3]!, {s16-s23}\n\t" K_T2x8("s27", "s31")
+			"subs %[g], %[g], #1\n\t"
+			"bne 1b\n\t"
+			"vstmia %[s], {s24-s31}"
+			: [x0] "+r"(x0), [x1] "+r"(x1), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2),
+			  [w3] "+r"(w3), [g] "+r"(g)
+			: [s] "r"(s) : K_VREGS);
+	if (in & 4)
+		__asm__ volatile(
+			"vldmia %[s], {s24-s31}\n\t"
+			"vldmia %[x0]!, {s0-s3}\n\t"
+			"vldmia %[x1]!, {s8-s11}\n\t"
+			"vldmia %[w0]!, {s16-s19}\n\t" K_T2x4("s24", "s28")
+			"vldmia %[w1]!, {s16-s19}\n\t" K_T2x4("s25", "s29")
+			"vldmia %[w2]!, {s16-s19}\n\t" K_T2x4("s26", "s30")
+			"vldmia %[w3]!, {s16-s19}\n\t" K_T2x4("s27", "s31")
+			"vstmia %[s], {s24-s31}"
+			: [x0] "+r"(x0), [x1] "+r"(x1), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2),
+			  [w3] "+r"(w3)
+			: [s] "r"(s) : K_VREGS);
+	for (i = 0; i < (in & 3); i++) {
+		s[0] = fmaf(x0[i], w0[i], s[0]);
+		s[1] = fmaf(x0[i], w1[i], s[1]);
+		s[2] = fmaf(x0[i], w2[i], s[2]);
+		s[3] = fmaf(x0[i], w3[i], s[3]);
+		s[4] = fmaf(x1[i], w0[i], s[4]);
+		s[5] = fmaf(x1[i], w1[i], s[5]);
+		s[6] = fmaf(x1[i], w2[i], s[6]);
+		s[7] = fmaf(x1[i], w3[i], s[7]);
+	}
+}
+#else
+/* the same in C (RV32F): per eight MACs six loads, eight FMAs, a compare
+ * and a branch, the eight sums and six operands in registers */
+static void k_dot24(int in, const float *x0, const float *x1, const float *w0, float *s)
+{
+	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+	float a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], c0 = s[4], c1 = s[5], c2 = s[6], c3 = s[7];
+	int i;
+	for (i = 0; i < in; i++) {
+		float u = x0[i], v = x1[i], p = w0[i], q = w1[i], r = w2[i], z = w3[i];
+		a0 = fmaf(u, p, a0);
+		c0 = fmaf(v, p, c0);
+		a1 = fmaf(u, q, a1);
+		c1 = fmaf(v, q, c1);
+		a2 = fmaf(u, r, a2);
+		c2 = fmaf(v, r, c2);
+		a3 = fmaf(u, z, a3);
+		c3 = fmaf(v, z, c3);
+	}
+	s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3, s[4] = c0, s[5] = c1, s[6] = c2, s[7] = c3;
+}
+#endif
+
+/*@ k_dot14 k_vfp */
+/* s[0..4) += x . w0..w3 (rows in apart): a decoder step's row, 1.22
+ * instructions a MAC (per 32: one VLDMIA of x, four of w, 32 VFMAs, SUBS,
+ * BNE) */
+#if defined(K_VFP)
+static void k_dot14(int in, const float *x, const float *w0, float *s)
+{
+	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+	int g = in / 8, i;
+	if (g)
+		__asm__ volatile(
+			"vldmia %[s], {s24-s27}\n"
+			"1:\n\t"
+			"vldmia %[x]!, {s0-s7}\n\t"
+			"vldmia %[w0]!, {s16-s23}\n\t" K_T1x8("s24")
+			"vldmia %[w1]!, {s16-s23}\n\t" K_T1x8("s25")
+			"vldmia %[w2]!, {s16-s23}\n\t" K_T1x8("s26")
+			"vldmia %[w3]!, {s16-s23}\n\t" K_T1x8("s27")
+			"subs %[g], %[g], #1\n\t"
+			"bne 1b\n\t"
+			"vstmia %[s], {s24-s27}"
+			: [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [g] "+r"(g)
+			: [s] "r"(s) : K_VREGS);
+	if (in & 4)
+		__asm__ volatile(
+			"vldmia %[s], {s24-s27}\n\t"
+			"vldmia %[x]!, {s0-s3}\n\t"
+			"vldmia %[w0]!, {s16-s19}\n\t" K_T1x4("s24")
+			"vldmia %[w1]!, {s16-s19}\n\t" K_T1x4("s25")
+			"vldmia %[w2]!, {s16-s19}\n\t" K_T1x4("s26")
+			"vldmia %[w3]!, {s16-s19}\n\t" K_T1x4("s27")
+			"vstmia %[s], {s24-s27}"
+			: [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
+			: [s] "r"(s) : K_VREGS);
+	for (i = 0; i < (in & 3); i++) {
+		s[0] = fmaf(x[i], w0[i], s[0]);
+		s[1] = fmaf(x[i], w1[i], s[1]);
+		s[2] = fmaf(x[i], w2[i], s[2]);
+		s[3] = fmaf(x[i], w3[i], s[3]);
+	}
+}
+#else
+/* the same in C (RV32F) */
+static void k_dot14(int in, const float *x, const float *w0, float *s)
+{
+	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+	float s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+	int i;
+	for (i = 0; i < in; i++) {
+		float xv = x[i];
+		s0 = fmaf(xv, w0[i], s0);
+		s1 = fmaf(xv, w1[i], s1);
+		s2 = fmaf(xv, w2[i], s2);
+		s3 = fmaf(xv, w3[i], s3);
+	}
+	s[0] = s0, s[1] = s1, s[2] = s2, s[3] = s3;
+}
+#endif
+
+/*@ k_out4 k_out */
+/* k_out for the four outputs o..o+3 of one row (sums s[0..4)), its tests
+ * of b, scale, act and acc made once for the four; the same floats (a
+ * scale of 1 is skipped: x * 1 is x) */
+static inline void k_out4(const float *s, const float *b, int o, float scale, int act, int acc, float *y)
+{
+	float v0 = s[0], v1 = s[1], v2 = s[2], v3 = s[3];
+	if (act) {
+		k_out(v0, b, o, scale, act, acc, y);
+		k_out(v1, b, o + 1, scale, act, acc, y);
+		k_out(v2, b, o + 2, scale, act, acc, y);
+		k_out(v3, b, o + 3, scale, act, acc, y);
+		return;
+	}
+	if (b) {
+		v0 += b[o];
+		v1 += b[o + 1];
+		v2 += b[o + 2];
+		v3 += b[o + 3];
+	}
+	if (scale != 1.0f) {
+		v0 *= scale;
+		v1 *= scale;
+		v2 *= scale;
+		v3 *= scale;
+	}
+	y += o;
+	if (acc) {
+		v0 += y[0];
+		v1 += y[1];
+		v2 += y[2];
+		v3 += y[3];
+	}
+	y[0] = v0;
+	y[1] = v1;
+	y[2] = v2;
+	y[3] = v3;
+}
+
+/*@ k_linear_row k_out k_out4 k_dot14 */
+/* outputs [o, out) of one row (a decoder step's matmuls): four at a time
+ * (k_dot14: 1.22 instructions a MAC on the Cortex-M FPU), then one by one */
 static void k_linear_row(int in, int o, int out, const float *restrict xr, const float *restrict W,
 			 const float *restrict b, float *restrict yr, float scale, int act, int acc)
 {
 	int i;
-	for (; o + 8 <= out; o += 8) {
-		const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-		const float *w4 = w3 + in, *w5 = w4 + in, *w6 = w5 + in, *w7 = w6 + in;
-		float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f, s4 = 0.0f, s5 = 0.0f, s6 = 0.0f, s7 = 0.0f;
-		for (i = 0; i < in; i++) {
-			float xv = xr[i];
-			s0 = fmaf(xv, w0[i], s0);
-			s1 = fmaf(xv, w1[i], s1);
-			s2 = fmaf(xv, w2[i], s2);
-			s3 = fmaf(xv, w3[i], s3);
-			s4 = fmaf(xv, w4[i], s4);
-			s5 = fmaf(xv, w5[i], s5);
-			s6 = fmaf(xv, w6[i], s6);
-			s7 = fmaf(xv, w7[i], s7);
-		}
-		k_out(s0, b, o, scale, act, acc, yr);
-		k_out(s1, b, o + 1, scale, act, acc, yr);
-		k_out(s2, b, o + 2, scale, act, acc, yr);
-		k_out(s3, b, o + 3, scale, act, acc, yr);
-		k_out(s4, b, o + 4, scale, act, acc, yr);
-		k_out(s5, b, o + 5, scale, act, acc, yr);
-		k_out(s6, b, o + 6, scale, act, acc, yr);
-		k_out(s7, b, o + 7, scale, act, acc, yr);
-	}
 	for (; o + 4 <= out; o += 4) {
-		const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-		float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
-		for (i = 0; i < in; i++) {
-			float xv = xr[i];
-			s0 = fmaf(xv, w0[i], s0);
-			s1 = fmaf(xv, w1[i], s1);
-			s2 = fmaf(xv, w2[i], s2);
-			s3 = fmaf(xv, w3[i], s3);
-		}
-		k_out(s0, b, o, scale, act, acc, yr);
-		k_out(s1, b, o + 1, scale, act, acc, yr);
-		k_out(s2, b, o + 2, scale, act, acc, yr);
-		k_out(s3, b, o + 3, scale, act, acc, yr);
+		float s[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+		k_dot14(in, xr, W + (long)o * in, s);
+		k_out4(s, b, o, scale, act, acc, yr);
 	}
 	for (; o < out; o++) {
 		const float *wr = W + (long)o * in;
@@ -65,44 +226,23 @@ static void k_linear_row(int in, int o, int out, const float *restrict xr, const
 	}
 }
 
-/*@ k_linear k_out k_linear_row */
+/*@ k_linear k_out4 k_linear_row k_dot24 */
 /* act(x (n,in) @ W^T + b) * scale -> y. Two rows by four outputs at a
- * time: each weight loaded feeds two FMAs and each x value four, so per
- * eight MACs the loop does six loads, eight FMAs, a compare and a branch;
- * the eight sums and six operands fit the FPU's 32 registers. A last odd
- * row, and a decoder step's single row, go four outputs at a time. fmaf
- * is one instruction on these FPUs. */
+ * time (k_dot24): each weight loaded feeds two FMAs and each x value four.
+ * A last odd row, and a decoder step's single row, go to k_linear_row. */
 static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		     const float *restrict W, const float *restrict b,
 		     float *restrict y, int ys, float scale, int act, int acc)
 {
-	int t, o, i;
+	int t, o;
 	for (t = 0; t + 2 <= n; t += 2) {
 		const float *x0 = x + (long)t * xs, *x1 = x0 + xs;
 		float *y0 = y + (long)t * ys, *y1 = y0 + ys;
 		for (o = 0; o + 4 <= out; o += 4) {
-			const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-			float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f;
-			float c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f;
-			for (i = 0; i < in; i++) {
-				float u = x0[i], v = x1[i], p = w0[i], q = w1[i], r = w2[i], s = w3[i];
-				a0 = fmaf(u, p, a0);
-				c0 = fmaf(v, p, c0);
-				a1 = fmaf(u, q, a1);
-				c1 = fmaf(v, q, c1);
-				a2 = fmaf(u, r, a2);
-				c2 = fmaf(v, r, c2);
-				a3 = fmaf(u, s, a3);
-				c3 = fmaf(v, s, c3);
-			}
-			k_out(a0, b, o, scale, act, acc, y0);
-			k_out(a1, b, o + 1, scale, act, acc, y0);
-			k_out(a2, b, o + 2, scale, act, acc, y0);
-			k_out(a3, b, o + 3, scale, act, acc, y0);
-			k_out(c0, b, o, scale, act, acc, y1);
-			k_out(c1, b, o + 1, scale, act, acc, y1);
-			k_out(c2, b, o + 2, scale, act, acc, y1);
-			k_out(c3, b, o + 3, scale, act, acc, y1);
+			float s[8] = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+			k_dot24(in, x0, x1, W + (long)o * in, s);
+			k_out4(s, b, o, scale, act, acc, y0);
+			k_out4(s + 4, b, o, scale, act, acc, y1);
 		}
 		k_linear_row(in, o, out, x0, W, b, y0, scale, act, acc);
 		k_linear_row(in, o, out, x1, W, b, y1, scale, act, acc);
