@@ -2,7 +2,8 @@
  * way each: a compiled model (prefix b, its header included first) over T
  * tokens, the paper's 30 or the model's maximum if that is shorter; the
  * encoder on T source tokens (a decoder-only model is only reset), then T
- * decoder steps. Needs rt.h. */
+ * decoder steps. Needs rt.h. A harness may define AFTER_ENCODER(), called
+ * between the two. */
 #define T30 30
 #define MIN2(a, b) ((a) < (b) ? (a) : (b))
 #ifdef B_MAX_SOURCE
@@ -29,6 +30,9 @@ static int run_model(uint64_t *enc, uint64_t *steps)
 	b_reset();
 #endif
 	uint64_t t1 = rt_icount();
+#ifdef AFTER_ENCODER
+	AFTER_ENCODER();  /* profile_main.c: the encoder's share, taken apart */
+#endif
 	for (t = 0; t < T; t++)
 		if (b_decode_step(src[t] % B_VOCAB, logits) != 0)
 			return 1;

@@ -6,35 +6,52 @@
  * so the output holds no unused code. */
 #include <float.h>  /* FLT_EVAL_METHOD, for k_quant_rows */
 
-/*@ k_exp */
+/*@ k_fma */
+/* a * b + c, fused where the target has a fused multiply-add (fmaf is
+ * then one instruction), else the two operations */
+#if defined(FP_FAST_FMAF) || defined(__FP_FAST_FMAF)
+#define K_FMA(a, b, c) fmaf(a, b, c)
+#else
+#define K_FMA(a, b, c) ((a) * (b) + (c))
+#endif
+
+/*@ k_exp k_fma */
 /* e^x without libm, for the softmaxes and the sigmoid: x = n ln2 + r with
  * |r| <= ln2/2 (ln2 in two parts, so r is exact), e^r by its Taylor
  * polynomial to degree 7 (truncation below 6e-9), times 2^n built in the
- * exponent bits, in two halves so that n = -126 and n = 128 both stay
- * normal. Relative error below 1.5e-7 against exp over [-87.3, 88.7]
- * (tests/exp measures it: 9.7e-8 at most); below -87.3 (exp(-inf) of an empty
- * softmax included) it gives 0 where libm gives a subnormal, above 88.72
- * +inf, and NaN stays NaN. A dozen instructions where newlib's expf runs
- * about 60. */
-static float k_exp(float x)
+ * exponent bits (2^128, which is no float, as 2^127 times 2). n is
+ * x log2(e) rounded by adding 1.5 * 2^23, which leaves it in the low bits
+ * of the sum; the polynomial's steps are fused multiply-adds where the
+ * target has them (K_FMA). Relative error below 1.5e-7 against exp over
+ * [-87.3, 88.7] (tests/exp measures it, with and without FMA: 9.3e-8 at
+ * most); below -87.3 (exp(-inf) of an empty softmax included) it gives 0
+ * where libm gives a subnormal, above 88.72 +inf, and NaN stays NaN.
+ * About 30 instructions where newlib's expf runs 60. */
+static inline float k_exp(float x)
 {
-	float n, r, p, s1, s2;
-	int32_t k, b1, b2;
+	float z, n, r, p, s;
+	int32_t k, b;
 	if (!(x > -87.33655f))
 		return x != x ? x : 0.0f;
 	if (x > 88.72283f)
 		return HUGE_VALF;
-	n = x * 1.44269504f;
-	k = (int32_t)(n < 0.0f ? n - 0.5f : n + 0.5f);  /* nearest: n ln2 closest to x */
-	n = (float)k;
-	r = (x - n * 0.693359375f) - n * -2.12194440e-4f;
-	p = 1.0f + r * (1.0f + r * (0.5f + r * (1.66666667e-1f + r * (4.16666667e-2f + r * (8.33333333e-3f
-	    + r * (1.38888889e-3f + r * 1.98412698e-4f))))));
-	b1 = (k / 2 + 127) << 23;
-	b2 = (k - k / 2 + 127) << 23;
-	memcpy(&s1, &b1, sizeof s1);
-	memcpy(&s2, &b2, sizeof s2);
-	return p * s1 * s2;
+	z = x * 1.44269504f + 12582912.0f;  /* 1.5 * 2^23 + n, n nearest to x log2(e) */
+	memcpy(&k, &z, sizeof k);
+	k -= 0x4b400000;                      /* the bits of 1.5 * 2^23 */
+	n = z - 12582912.0f;
+	r = K_FMA(n, 2.12194440e-4f, K_FMA(n, -0.693359375f, x));
+	p = K_FMA(r, 1.98412698e-4f, 1.38888889e-3f);
+	p = K_FMA(p, r, 8.33333333e-3f);
+	p = K_FMA(p, r, 4.16666667e-2f);
+	p = K_FMA(p, r, 1.66666667e-1f);
+	p = K_FMA(p, r, 0.5f);
+	p = K_FMA(p, r, 1.0f);
+	p = K_FMA(p, r, 1.0f);
+	if (k > 127)  /* 2^128 is no float: 2^127, then 2 */
+		return p * 1.70141183e38f * 2.0f;
+	b = (k + 127) * (1 << 23);
+	memcpy(&s, &b, sizeof s);
+	return p * s;
 }
 
 /*@ k_softmax k_exp */
@@ -225,20 +242,21 @@ static void k_attention_map(int nq, int nk, int heads, int hd,
 }
 
 /*@ k_conv_row */
-/* o[t, c] = sum_k wt[c / R, k] * g[t - P + k, c], zero outside [0, n) */
+/* o[t, c] = sum_k wt[c / R, k] * g[t - P + k, c], zero outside [0, n):
+ * the taps that fall outside are cut from the loop's bounds once per row
+ * (k0, k1), and each head's R channels share its taps */
 static void k_conv_row(int t, int n, int w, int heads, int K, int P, const float *restrict g, int gs,
 		       const float *restrict wt, float *restrict orow)
 {
-	int R = w / heads, c, k;
-	for (c = 0; c < w; c++) {
-		const float *wr = wt + (c / R) * K;
-		float s = 0.0f;
-		for (k = 0; k < K; k++) {
-			int j = t - P + k;
-			if (j >= 0 && j < n)
-				s += wr[k] * g[(long)j * gs + c];
+	int R = w / heads, k0 = t < P ? P - t : 0, k1 = t - P + K > n ? n - t + P : K, h, c, k;
+	for (h = 0; h < heads; h++) {
+		const float *wr = wt + h * K;
+		for (c = h * R; c < (h + 1) * R; c++) {
+			float s = 0.0f;
+			for (k = k0; k < k1; k++)
+				s += wr[k] * g[(long)(t - P + k) * gs + c];
+			orow[c] = s;
 		}
-		orow[c] = s;
 	}
 }
 
@@ -298,13 +316,15 @@ static void k_conv_dyn_taps(int n, int w, int heads, int K, int P, const float *
 static void k_conv_step(int w, int heads, int K, const float *restrict g, const float *restrict hist,
 			const float *restrict wt, float *restrict o)
 {
-	int R = w / heads, c, k;
-	for (c = 0; c < w; c++) {
-		const float *wr = wt + (c / R) * K;
-		float s = wr[K - 1] * g[c];
-		for (k = 0; k < K - 1; k++)
-			s += wr[k] * hist[(long)k * w + c];
-		o[c] = s;
+	int R = w / heads, h, c, k;
+	for (h = 0; h < heads; h++) {
+		const float *wr = wt + h * K;
+		for (c = h * R; c < (h + 1) * R; c++) {
+			float s = wr[K - 1] * g[c];
+			for (k = 0; k < K - 1; k++)
+				s += wr[k] * hist[(long)k * w + c];
+			o[c] = s;
+		}
 	}
 }
 
@@ -363,7 +383,42 @@ static void k_layernorm(int n, int D, const float *restrict x, int xs, float *re
 	}
 }
 
-/*@ k_embed */
+/*@ k_sincos k_fma */
+/* sin x and cos x together, for the sinusoidal positions: x = q pi/2 + r
+ * with |r| <= pi/4 (pi/2 in three parts, the first two short enough that
+ * q times them is exact while |q| < 4096), then Cephes' polynomials for
+ * sin and cos on [-pi/4, pi/4], swapped and negated by q mod 4. Absolute
+ * error below 2e-7 against sin and cos for |x| <= 6000 (tests/exp
+ * measures it); beyond, libm's. About 35 instructions for the pair where
+ * newlib's sinf and cosf run 150. */
+static void k_sincos(float x, float *sn, float *cs)
+{
+	float z, n, r, r2, ps, pc;
+	int32_t q;
+	if (!(x >= -6000.0f && x <= 6000.0f)) {
+		*sn = sinf(x);
+		*cs = cosf(x);
+		return;
+	}
+	z = x * 0.636619772f + 12582912.0f;  /* 1.5 * 2^23 + q, q nearest to x 2/pi */
+	memcpy(&q, &z, sizeof q);
+	n = z - 12582912.0f;
+	r = K_FMA(n, -1.5703125f, x);
+	r = K_FMA(n, -4.837512969970703125e-4f, r);
+	r = K_FMA(n, -7.54978995489188216e-8f, r);
+	r2 = r * r;
+	ps = K_FMA(K_FMA(K_FMA(-1.9515295891e-4f, r2, 8.3321608736e-3f), r2, -1.6666654611e-1f) * r2, r, r);
+	pc = K_FMA(K_FMA(K_FMA(2.443315711809948e-5f, r2, -1.388731625493765e-3f), r2, 4.166664568298827e-2f)
+		   * r2, r2, K_FMA(-0.5f, r2, 1.0f));
+	switch (q & 3) {  /* the bits of 1.5 * 2^23 end in 00 */
+	case 0: *sn = ps; *cs = pc; break;
+	case 1: *sn = pc; *cs = -ps; break;
+	case 2: *sn = -ps; *cs = -pc; break;
+	default: *sn = -pc; *cs = ps; break;
+	}
+}
+
+/*@ k_embed k_sincos */
 /* x[t] = scale * E[tok[t]] + [sin(p w), cos(p w)], p = first_pos + t;
  * without omega, no positions (learned ones, or none, are added apart) */
 static void k_embed(int n, int D, const int32_t *tok, int first_pos, const float *restrict E,
@@ -376,13 +431,15 @@ static void k_embed(int n, int D, const int32_t *tok, int first_pos, const float
 		for (i = 0; i < D; i++)
 			xr[i] = scale * er[i];
 		for (i = 0; omega && i < half; i++) {
-			xr[i] += sinf(p * omega[i]);
-			xr[half + i] += cosf(p * omega[i]);
+			float sn, cs;
+			k_sincos(p * omega[i], &sn, &cs);
+			xr[i] += sn;
+			xr[half + i] += cs;
 		}
 	}
 }
 
-/*@ k_posenc */
+/*@ k_posenc k_sincos */
 /* x[t] += [sin(p w), cos(p w)], p = first_pos + t: the sinusoidal positions
  * of k_embed, for an embedding made another way (adaptive, projected) */
 static void k_posenc(int n, int D, int first_pos, const float *restrict omega, float *restrict x)
@@ -391,8 +448,10 @@ static void k_posenc(int n, int D, int first_pos, const float *restrict omega, f
 	for (t = 0; t < n; t++) {
 		float *xr = x + (long)t * D, p = (float)(first_pos + t);
 		for (i = 0; i < half; i++) {
-			xr[i] += sinf(p * omega[i]);
-			xr[half + i] += cosf(p * omega[i]);
+			float sn, cs;
+			k_sincos(p * omega[i], &sn, &cs);
+			xr[i] += sn;
+			xr[half + i] += cs;
 		}
 	}
 }
@@ -551,7 +610,7 @@ static void k_conv_dyn_w8(int n, int w, int heads, int K, int P, const float *re
 	}
 }
 
-/*@ k_embed_w8 */
+/*@ k_embed_w8 k_sincos */
 /* k_embed with int8 embedding rows: E[tok] = Eq[tok] * Es[tok] */
 static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const int8_t *restrict Eq,
 		       const float *restrict Es, float scale, const float *restrict omega, float *restrict x)
@@ -563,8 +622,10 @@ static void k_embed_w8(int n, int D, const int32_t *tok, int first_pos, const in
 		for (i = 0; i < D; i++)
 			xr[i] = scale * ((float)er[i] * s);
 		for (i = 0; omega && i < half; i++) {
-			xr[i] += sinf(p * omega[i]);
-			xr[half + i] += cosf(p * omega[i]);
+			float sn, cs;
+			k_sincos(p * omega[i], &sn, &cs);
+			xr[i] += sn;
+			xr[half + i] += cs;
 		}
 	}
 }

@@ -35,44 +35,48 @@
 #endif
 
 /*@ k_dot24 k_vfp */
-/* s[0..4) += x0 . w0..w3, s[4..8) += x1 . w0..w3 over in values (the
- * weight rows in apart), the in % 4 last in C: per 64 MACs two VLDMIAs of
- * x, four of w, 64 VFMAs and the loop's SUBS and BNE, 1.125 instructions
- * a MAC; all 32 FPU registers (the sums in s24-s31). */
+/* s[0..4) = x0 . w0..w3, s[4..8) = x1 . w0..w3 over in values (the weight
+ * rows in apart). On the Cortex-M FPU one asm block: the sums (s24-s31)
+ * zeroed from a core register, eight values a loop (per 64 MACs two
+ * VLDMIAs of x, four of w, 64 VFMAs, SUBS and BNE: 1.125 instructions a
+ * MAC, all 32 FPU registers), then four if in % 8 >= 4; the in % 4 last
+ * in C. In C (RV32F), per eight MACs six loads, eight FMAs, a compare and
+ * a branch, the sums and operands in registers. */
 #if defined(K_VFP)
 static void k_dot24(int in, const float *x0, const float *x1, const float *w0, float *s)
 {
 	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
 	int g = in / 8, i;
-	if (g)
-		__asm__ volatile(
-			"vldmia %[s], {s24-s31}\n"
-			"1:\n\t"
-			"vldmia %[x0]!, {s0-s7}\n\t"
-			"vldmia %[x1]!, {s8-s15}\n\t"
-			"vldmia %[w0]!, {s16-s23}\n\t" K_T2x8("s24", "s28")
-			"vldmia %[w1]!, {s16-s23}\n\t" K_T2x8("s25", "s29")
-			"vldmia %[w2]!, {s16-s23}\n\t" K_T2x8("s26", "s30")
-			"vldmia %[w3]!, {s16-s23}\n\t" K_T2x8("s27", "s31")
-			"subs %[g], %[g], #1\n\t"
-			"bne 1b\n\t"
-			"vstmia %[s], {s24-s31}"
-			: [x0] "+r"(x0), [x1] "+r"(x1), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2),
-			  [w3] "+r"(w3), [g] "+r"(g)
-			: [s] "r"(s) : K_VREGS);
-	if (in & 4)
-		__asm__ volatile(
-			"vldmia %[s], {s24-s31}\n\t"
-			"vldmia %[x0]!, {s0-s3}\n\t"
-			"vldmia %[x1]!, {s8-s11}\n\t"
-			"vldmia %[w0]!, {s16-s19}\n\t" K_T2x4("s24", "s28")
-			"vldmia %[w1]!, {s16-s19}\n\t" K_T2x4("s25", "s29")
-			"vldmia %[w2]!, {s16-s19}\n\t" K_T2x4("s26", "s30")
-			"vldmia %[w3]!, {s16-s19}\n\t" K_T2x4("s27", "s31")
-			"vstmia %[s], {s24-s31}"
-			: [x0] "+r"(x0), [x1] "+r"(x1), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2),
-			  [w3] "+r"(w3)
-			: [s] "r"(s) : K_VREGS);
+	__asm__ volatile(
+		"vmov s24, s25, %[z], %[z]\n\t"
+		"vmov s26, s27, %[z], %[z]\n\t"
+		"vmov s28, s29, %[z], %[z]\n\t"
+		"vmov s30, s31, %[z], %[z]\n\t"
+		"cmp %[g], #0\n\t"
+		"beq 2f\n"
+		"1:\n\t"
+		"vldmia %[x0]!, {s0-s7}\n\t"
+		"vldmia %[x1]!, {s8-s15}\n\t"
+		"vldmia %[w0]!, {s16-s23}\n\t" K_T2x8("s24", "s28")
+		"vldmia %[w1]!, {s16-s23}\n\t" K_T2x8("s25", "s29")
+		"vldmia %[w2]!, {s16-s23}\n\t" K_T2x8("s26", "s30")
+		"vldmia %[w3]!, {s16-s23}\n\t" K_T2x8("s27", "s31")
+		"subs %[g], %[g], #1\n\t"
+		"bne 1b\n"
+		"2:\n\t"
+		"tst %[in], #4\n\t"
+		"beq 3f\n\t"
+		"vldmia %[x0]!, {s0-s3}\n\t"
+		"vldmia %[x1]!, {s8-s11}\n\t"
+		"vldmia %[w0]!, {s16-s19}\n\t" K_T2x4("s24", "s28")
+		"vldmia %[w1]!, {s16-s19}\n\t" K_T2x4("s25", "s29")
+		"vldmia %[w2]!, {s16-s19}\n\t" K_T2x4("s26", "s30")
+		"vldmia %[w3]!, {s16-s19}\n\t" K_T2x4("s27", "s31")
+		"3:\n\t"
+		"vstmia %[s], {s24-s31}"
+		: [x0] "+r"(x0), [x1] "+r"(x1), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2),
+		  [w3] "+r"(w3), [g] "+r"(g)
+		: [s] "r"(s), [in] "r"(in), [z] "r"(0) : K_VREGS);
 	for (i = 0; i < (in & 3); i++) {
 		s[0] = fmaf(x0[i], w0[i], s[0]);
 		s[1] = fmaf(x0[i], w1[i], s[1]);
@@ -85,12 +89,10 @@ static void k_dot24(int in, const float *x0, const float *x1, const float *w0, f
 	}
 }
 #else
-/* the same in C (RV32F): per eight MACs six loads, eight FMAs, a compare
- * and a branch, the eight sums and six operands in registers */
 static void k_dot24(int in, const float *x0, const float *x1, const float *w0, float *s)
 {
 	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-	float a0 = s[0], a1 = s[1], a2 = s[2], a3 = s[3], c0 = s[4], c1 = s[5], c2 = s[6], c3 = s[7];
+	float a0 = 0.0f, a1 = 0.0f, a2 = 0.0f, a3 = 0.0f, c0 = 0.0f, c1 = 0.0f, c2 = 0.0f, c3 = 0.0f;
 	int i;
 	for (i = 0; i < in; i++) {
 		float u = x0[i], v = x1[i], p = w0[i], q = w1[i], r = w2[i], z = w3[i];
@@ -108,39 +110,39 @@ static void k_dot24(int in, const float *x0, const float *x1, const float *w0, f
 #endif
 
 /*@ k_dot14 k_vfp */
-/* s[0..4) += x . w0..w3 (rows in apart): a decoder step's row, 1.22
- * instructions a MAC (per 32: one VLDMIA of x, four of w, 32 VFMAs, SUBS,
- * BNE) */
+/* s[0..4) = x . w0..w3 (rows in apart): a decoder step's row, the same
+ * way; 1.22 instructions a MAC on the Cortex-M FPU (per 32: one VLDMIA of
+ * x, four of w, 32 VFMAs, SUBS, BNE) */
 #if defined(K_VFP)
 static void k_dot14(int in, const float *x, const float *w0, float *s)
 {
 	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
 	int g = in / 8, i;
-	if (g)
-		__asm__ volatile(
-			"vldmia %[s], {s24-s27}\n"
-			"1:\n\t"
-			"vldmia %[x]!, {s0-s7}\n\t"
-			"vldmia %[w0]!, {s16-s23}\n\t" K_T1x8("s24")
-			"vldmia %[w1]!, {s16-s23}\n\t" K_T1x8("s25")
-			"vldmia %[w2]!, {s16-s23}\n\t" K_T1x8("s26")
-			"vldmia %[w3]!, {s16-s23}\n\t" K_T1x8("s27")
-			"subs %[g], %[g], #1\n\t"
-			"bne 1b\n\t"
-			"vstmia %[s], {s24-s27}"
-			: [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [g] "+r"(g)
-			: [s] "r"(s) : K_VREGS);
-	if (in & 4)
-		__asm__ volatile(
-			"vldmia %[s], {s24-s27}\n\t"
-			"vldmia %[x]!, {s0-s3}\n\t"
-			"vldmia %[w0]!, {s16-s19}\n\t" K_T1x4("s24")
-			"vldmia %[w1]!, {s16-s19}\n\t" K_T1x4("s25")
-			"vldmia %[w2]!, {s16-s19}\n\t" K_T1x4("s26")
-			"vldmia %[w3]!, {s16-s19}\n\t" K_T1x4("s27")
-			"vstmia %[s], {s24-s27}"
-			: [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3)
-			: [s] "r"(s) : K_VREGS);
+	__asm__ volatile(
+		"vmov s24, s25, %[z], %[z]\n\t"
+		"vmov s26, s27, %[z], %[z]\n\t"
+		"cmp %[g], #0\n\t"
+		"beq 2f\n"
+		"1:\n\t"
+		"vldmia %[x]!, {s0-s7}\n\t"
+		"vldmia %[w0]!, {s16-s23}\n\t" K_T1x8("s24")
+		"vldmia %[w1]!, {s16-s23}\n\t" K_T1x8("s25")
+		"vldmia %[w2]!, {s16-s23}\n\t" K_T1x8("s26")
+		"vldmia %[w3]!, {s16-s23}\n\t" K_T1x8("s27")
+		"subs %[g], %[g], #1\n\t"
+		"bne 1b\n"
+		"2:\n\t"
+		"tst %[in], #4\n\t"
+		"beq 3f\n\t"
+		"vldmia %[x]!, {s0-s3}\n\t"
+		"vldmia %[w0]!, {s16-s19}\n\t" K_T1x4("s24")
+		"vldmia %[w1]!, {s16-s19}\n\t" K_T1x4("s25")
+		"vldmia %[w2]!, {s16-s19}\n\t" K_T1x4("s26")
+		"vldmia %[w3]!, {s16-s19}\n\t" K_T1x4("s27")
+		"3:\n\t"
+		"vstmia %[s], {s24-s27}"
+		: [x] "+r"(x), [w0] "+r"(w0), [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [g] "+r"(g)
+		: [s] "r"(s), [in] "r"(in), [z] "r"(0) : K_VREGS);
 	for (i = 0; i < (in & 3); i++) {
 		s[0] = fmaf(x[i], w0[i], s[0]);
 		s[1] = fmaf(x[i], w1[i], s[1]);
@@ -149,11 +151,10 @@ static void k_dot14(int in, const float *x, const float *w0, float *s)
 	}
 }
 #else
-/* the same in C (RV32F) */
 static void k_dot14(int in, const float *x, const float *w0, float *s)
 {
 	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-	float s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+	float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
 	int i;
 	for (i = 0; i < in; i++) {
 		float xv = x[i];
@@ -168,12 +169,12 @@ static void k_dot14(int in, const float *x, const float *w0, float *s)
 
 /*@ k_out4 k_out */
 /* k_out for the four outputs o..o+3 of one row (sums s[0..4)), its tests
- * of b, scale, act and acc made once for the four; the same floats (a
- * scale of 1 is skipped: x * 1 is x) */
+ * of b, scale, act and acc made once for the four, ReLU inline (GELU goes
+ * to k_out); the same floats (a scale of 1 is skipped: x * 1 is x) */
 static inline void k_out4(const float *s, const float *b, int o, float scale, int act, int acc, float *y)
 {
 	float v0 = s[0], v1 = s[1], v2 = s[2], v3 = s[3];
-	if (act) {
+	if (act == 2) {
 		k_out(v0, b, o, scale, act, acc, y);
 		k_out(v1, b, o + 1, scale, act, acc, y);
 		k_out(v2, b, o + 2, scale, act, acc, y);
@@ -191,6 +192,12 @@ static inline void k_out4(const float *s, const float *b, int o, float scale, in
 		v1 *= scale;
 		v2 *= scale;
 		v3 *= scale;
+	}
+	if (act == 1) {
+		v0 = v0 > 0.0f ? v0 : 0.0f;
+		v1 = v1 > 0.0f ? v1 : 0.0f;
+		v2 = v2 > 0.0f ? v2 : 0.0f;
+		v3 = v3 > 0.0f ? v3 : 0.0f;
 	}
 	y += o;
 	if (acc) {
@@ -213,7 +220,7 @@ static void k_linear_row(int in, int o, int out, const float *restrict xr, const
 {
 	int i;
 	for (; o + 4 <= out; o += 4) {
-		float s[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
+		float s[4];
 		k_dot14(in, xr, W + (long)o * in, s);
 		k_out4(s, b, o, scale, act, acc, yr);
 	}
@@ -239,7 +246,7 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		const float *x0 = x + (long)t * xs, *x1 = x0 + xs;
 		float *y0 = y + (long)t * ys, *y1 = y0 + ys;
 		for (o = 0; o + 4 <= out; o += 4) {
-			float s[8] = { 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f };
+			float s[8];
 			k_dot24(in, x0, x1, W + (long)o * in, s);
 			k_out4(s, b, o, scale, act, acc, y0);
 			k_out4(s + 4, b, o, scale, act, acc, y1);
@@ -249,6 +256,220 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	}
 	if (t < n)
 		k_linear_row(in, 0, out, x + (long)t * xs, W, b, y + (long)t * ys, scale, act, acc);
+}
+
+/*@ k_dots k_vfp */
+/* sc[j] += q . k_j over hd values, for n >= 1 rows ks apart (a block of
+ * attention scores). On the Cortex-M FPU eight channels at a time, q's in
+ * s16-s23 for all n keys: per key a VLDMIA of its eight, an ADD to the
+ * next key, the score's VLDR and VSTMIA, eight VFMAs, SUBS, BNE (14
+ * instructions per 8 MACs); then four; the hd % 4 last in C. Each score
+ * sums its channels in order, as the C version does. */
+#if defined(K_VFP)
+static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
+{
+	int c = 0, j;
+	for (; c + 8 <= hd; c += 8) {
+		const float *kp = k + c;
+		float *sp = sc;
+		int m = n;
+		__asm__ volatile(
+			"vldmia %[q], {s16-s23}\n"
+			"1:\n\t"
+			"vldmia %[kp], {s0-s7}\n\t"
+			"add %[kp], %[kp], %[ks4]\n\t"
+			"vldr s24, [%[sp]]\n\t" K_T1x8("s24")
+			"vstmia %[sp]!, {s24}\n\t"
+			"subs %[m], %[m], #1\n\t"
+			"bne 1b"
+			: [kp] "+r"(kp), [sp] "+r"(sp), [m] "+r"(m)
+			: [q] "r"(q + c), [ks4] "r"(ks * 4) : K_VREGS);
+	}
+	if (c + 4 <= hd) {
+		const float *kp = k + c;
+		float *sp = sc;
+		int m = n;
+		__asm__ volatile(
+			"vldmia %[q], {s16-s19}\n"
+			"1:\n\t"
+			"vldmia %[kp], {s0-s3}\n\t"
+			"add %[kp], %[kp], %[ks4]\n\t"
+			"vldr s24, [%[sp]]\n\t" K_T1x4("s24")
+			"vstmia %[sp]!, {s24}\n\t"
+			"subs %[m], %[m], #1\n\t"
+			"bne 1b"
+			: [kp] "+r"(kp), [sp] "+r"(sp), [m] "+r"(m)
+			: [q] "r"(q + c), [ks4] "r"(ks * 4) : K_VREGS);
+		c += 4;
+	}
+	for (; c < hd; c++)
+		for (j = 0; j < n; j++)
+			sc[j] = fmaf(q[c], k[(long)j * ks + c], sc[j]);
+}
+#else
+static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
+{
+	int c, j;
+	for (j = 0; j < n; j++) {
+		const float *kr = k + (long)j * ks;
+		float s = sc[j];
+		for (c = 0; c < hd; c++)
+			s = fmaf(q[c], kr[c], s);
+		sc[j] = s;
+	}
+}
+#endif
+
+/*@ k_wsum k_vfp */
+/* o[c] += sum_j p[j] v_j[c] over n >= 1 rows vs apart, each o[c] summed
+ * over j in order: attention's weighted values, a convolution's taps. On the Cortex-M FPU eight channels of o at a
+ * time held in s24-s31 over all n rows: per row a VLDMIA of its eight and
+ * one of p[j], an ADD to the next row, eight VFMAs, SUBS, BNE (13
+ * instructions per 8 MACs); then four; the hd % 4 last in C */
+#if defined(K_VFP)
+#define K_PV(a, i) "vfma.f32 " a ", s" #i ", s8\n\t"
+static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float *o)
+{
+	int c = 0, j;
+	for (; c + 8 <= hd; c += 8) {
+		const float *vp = v + c, *pp = p;
+		int m = n;
+		__asm__ volatile(
+			"vldmia %[o], {s24-s31}\n"
+			"1:\n\t"
+			"vldmia %[vp], {s0-s7}\n\t"
+			"add %[vp], %[vp], %[vs4]\n\t"
+			"vldmia %[pp]!, {s8}\n\t"
+			K_PV("s24", 0) K_PV("s25", 1) K_PV("s26", 2) K_PV("s27", 3)
+			K_PV("s28", 4) K_PV("s29", 5) K_PV("s30", 6) K_PV("s31", 7)
+			"subs %[m], %[m], #1\n\t"
+			"bne 1b\n\t"
+			"vstmia %[o], {s24-s31}"
+			: [vp] "+r"(vp), [pp] "+r"(pp), [m] "+r"(m)
+			: [o] "r"(o + c), [vs4] "r"(vs * 4) : K_VREGS);
+	}
+	if (c + 4 <= hd) {
+		const float *vp = v + c, *pp = p;
+		int m = n;
+		__asm__ volatile(
+			"vldmia %[o], {s24-s27}\n"
+			"1:\n\t"
+			"vldmia %[vp], {s0-s3}\n\t"
+			"add %[vp], %[vp], %[vs4]\n\t"
+			"vldmia %[pp]!, {s8}\n\t"
+			K_PV("s24", 0) K_PV("s25", 1) K_PV("s26", 2) K_PV("s27", 3)
+			"subs %[m], %[m], #1\n\t"
+			"bne 1b\n\t"
+			"vstmia %[o], {s24-s27}"
+			: [vp] "+r"(vp), [pp] "+r"(pp), [m] "+r"(m)
+			: [o] "r"(o + c), [vs4] "r"(vs * 4) : K_VREGS);
+		c += 4;
+	}
+	for (; c < hd; c++)
+		for (j = 0; j < n; j++)
+			o[c] = fmaf(p[j], v[(long)j * vs + c], o[c]);
+}
+#else
+static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float *o)
+{
+	int c, j;
+	for (j = 0; j < n; j++) {
+		const float *vr = v + (long)j * vs;
+		for (c = 0; c < hd; c++)
+			o[c] = fmaf(p[j], vr[c], o[c]);
+	}
+}
+#endif
+
+/*@ k_exp_block k_exp */
+/* p[j] = e^(p[j] - m) for j < n, returning their sum: a block of
+ * attention weights. A function of its own (noinline), so that the exp's
+ * constants stay in registers over the loop: inlined between the asm
+ * blocks, which clobber every FPU register, GCC reloads them per key. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static float k_exp_block(int n, float *p, float m)
+{
+	float l = 0.0f;
+	int j;
+	for (j = 0; j < n; j++)
+		l += (p[j] = k_exp(p[j] - m));
+	return l;
+}
+
+/*@ k_attention k_exp k_dots k_wsum k_exp_block */
+/* The generic kernel's streaming attention, a block of K_ATT_KEYS keys at
+ * a time: the block's scores (k_dots), its maximum, one rescale of
+ * what is summed so far if that is a new maximum, the block's exps, then
+ * the values weighted by them (k_wsum). The dot products and the
+ * weighted sum run down the head's channels in the FPU's registers, where
+ * one key at a time cannot keep them there. */
+#define K_ATT_KEYS 16
+static void k_attention(int nq, int nk, int heads, int hd,
+			const float *restrict q, int qs, const float *restrict k, int ks,
+			const float *restrict v, int vs, float *restrict o, int os)
+{
+	float sc[K_ATT_KEYS];
+	int t, h, j0, j, c, n;
+	for (t = 0; t < nq; t++)
+		for (h = 0; h < heads; h++) {
+			const float *qr = q + (long)t * qs + h * hd;
+			float *orow = o + (long)t * os + h * hd, m = -INFINITY, l = 0.0f;
+			for (c = 0; c < hd; c++)
+				orow[c] = 0.0f;
+			for (j0 = 0; j0 < nk; j0 += n) {
+				float bm;
+				n = nk - j0 < K_ATT_KEYS ? nk - j0 : K_ATT_KEYS;
+				for (j = 0; j < n; j++)
+					sc[j] = 0.0f;
+				k_dots(hd, qr, k + (long)j0 * ks + h * hd, ks, n, sc);
+				for (bm = sc[0], j = 1; j < n; j++)
+					bm = sc[j] > bm ? sc[j] : bm;
+				if (bm > m && j0 > 0) {  /* a new maximum: rescale what is summed so far */
+					float r = k_exp(m - bm);
+					l *= r;
+					for (c = 0; c < hd; c++)
+						orow[c] *= r;
+				}
+				m = bm > m ? bm : m;
+				l += k_exp_block(n, sc, m);
+				k_wsum(hd, sc, v + (long)j0 * vs + h * hd, vs, n, orow);
+			}
+			for (c = 0; c < hd; c++)
+				orow[c] /= l;
+		}
+}
+
+/*@ k_conv_row k_wsum */
+/* the generic k_conv_row, each head's channels summed down its taps in
+ * k_wsum: on the Cortex-M FPU eight channels at a time in registers, 13
+ * instructions per 8 MACs */
+static void k_conv_row(int t, int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+		       const float *restrict wt, float *restrict orow)
+{
+	int R = w / heads, k0 = t < P ? P - t : 0, k1 = t - P + K > n ? n - t + P : K, h, c;
+	for (c = 0; c < w; c++)
+		orow[c] = 0.0f;
+	if (k1 > k0)
+		for (h = 0; h < heads; h++)
+			k_wsum(R, wt + h * K + k0, g + (long)(t - P + k0) * gs + h * R, gs, k1 - k0, orow + h * R);
+}
+
+/*@ k_conv_step k_wsum */
+/* the generic k_conv_step (the K-1 rows of history, then g), each head's
+ * channels summed in k_wsum */
+static void k_conv_step(int w, int heads, int K, const float *restrict g, const float *restrict hist,
+			const float *restrict wt, float *restrict o)
+{
+	int R = w / heads, h, c;
+	for (c = 0; c < w; c++)
+		o[c] = 0.0f;
+	for (h = 0; h < heads; h++) {
+		if (K > 1)
+			k_wsum(R, wt + h * K, hist + h * R, w, K - 1, o + h * R);
+		k_wsum(R, wt + h * K + K - 1, g + h * R, w, 1, o + h * R);
+	}
 }
 
 /*@ k_linear_w8 k_out */

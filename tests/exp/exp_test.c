@@ -1,15 +1,18 @@
-/* exp_test.c — the generated code's k_exp against the C library's exp in
- * double precision. It includes a model file ltcc wrote (tests/exp/run.sh),
+/* exp_test.c — the generated code's k_exp and k_sincos against the C
+ * library's exp, sin and cos in double precision. It includes a model file ltcc wrote (tests/exp/run.sh),
  * so it tests the function exactly as emitted. Over [-87.3, 88.7] it walks
  * every STRIDE-th float and every float in [-1, 1] at a coarser stride,
  * and reports the largest relative error; then the edges: exp(-inf) = 0
  * (an empty softmax's running maximum), NaN in NaN out, 0 below -87.34,
- * +inf above 88.73, exp(0) = 1 exactly. Exit 0 when the error is within
- * the bound the template states. */
+ * +inf above 88.73, exp(0) = 1 exactly. k_sincos: the largest absolute
+ * error over [-6000, 6000] (every STRIDE-th float, and all of [0, 4) at a
+ * coarser one), where its reduction holds, and past it, where libm takes
+ * over. Exit 0 when the errors are within the bounds the template states. */
 #include "m.c"
 #include <stdio.h>
 
 #define BOUND 1.5e-7
+#define SC_BOUND 2e-7
 
 static double worst;
 static float worst_x;
@@ -24,11 +27,26 @@ static void check(float x)
 	}
 }
 
-/* every `stride`-th float from a up to b (a < b, both finite) */
-static void walk(float a, float b, uint32_t stride)
+static double sc_worst;
+static float sc_worst_x;
+
+static void check_sc(float x)
+{
+	float sn, cs;
+	k_sincos(x, &sn, &cs);
+	double e = fabs((double)sn - sin((double)x)), f = fabs((double)cs - cos((double)x));
+	e = e > f ? e : f;
+	if (e > sc_worst || e != e) {
+		sc_worst = e != e ? INFINITY : e;
+		sc_worst_x = x;
+	}
+}
+
+/* every `stride`-th float from a up to b (a < b, both finite), to f */
+static void walk(float a, float b, uint32_t stride, void (*f)(float))
 {
 	for (float x = a; x <= b;) {
-		check(x);
+		f(x);
 		uint32_t u;
 		memcpy(&u, &x, sizeof u);
 		/* negative floats grow toward zero as their bits shrink */
@@ -43,8 +61,8 @@ static void walk(float a, float b, uint32_t stride)
 int main(void)
 {
 	int bad = 0;
-	walk(-87.33f, 88.72f, 257);
-	walk(-1.0f, 1.0f, 127);
+	walk(-87.33f, 88.72f, 257, check);
+	walk(-1.0f, 1.0f, 127, check);
 	printf("k_exp: max relative error %.3g at x = %.9g (bound %.3g)\n", worst, (double)worst_x, BOUND);
 	bad |= !(worst <= BOUND);
 	bad |= k_exp(-INFINITY) != 0.0f;
@@ -53,5 +71,10 @@ int main(void)
 	bad |= k_exp(88.75f) != INFINITY || k_exp(INFINITY) != INFINITY;
 	bad |= k_exp(0.0f) != 1.0f;
 	printf("k_exp edges: %s\n", bad ? "WRONG" : "exp(-inf) = 0, NaN kept, 0 below -87.34, inf above 88.73, exp(0) = 1");
+	walk(-6000.0f, 6000.0f, 1021, check_sc);
+	walk(0.0f, 4.0f, 31, check_sc);
+	walk(6000.0f, 7000.0f, 1021, check_sc);  /* libm's */
+	printf("k_sincos: max absolute error %.3g at x = %.9g (bound %.3g)\n", sc_worst, (double)sc_worst_x, SC_BOUND);
+	bad |= !(sc_worst <= SC_BOUND);
 	return bad;
 }
