@@ -170,39 +170,89 @@ static void k_glu(int n, int w, const float *restrict u, int us, float *restrict
 		}
 }
 
-/*@ k_attention k_exp */
+/*@ k_dots */
+/* sc[j] = q . k_j over hd values, for n >= 1 rows ks apart: a block of
+ * attention scores, each summed down its channels in order */
+static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
+{
+	int c, j;
+	for (j = 0; j < n; j++) {
+		const float *kr = k + (long)j * ks;
+		float s = 0.0f;
+		for (c = 0; c < hd; c++)
+			s += q[c] * kr[c];
+		sc[j] = s;
+	}
+}
+
+/*@ k_wsum */
+/* o[c] += sum_j p[j] v_j[c] over n >= 1 rows vs apart, each o[c] summed
+ * over j in order: attention's weighted values, a convolution's taps */
+static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float *o)
+{
+	int c, j;
+	for (j = 0; j < n; j++) {
+		const float *vr = v + (long)j * vs;
+		for (c = 0; c < hd; c++)
+			o[c] += p[j] * vr[c];
+	}
+}
+
+/*@ k_exp_block k_exp */
+/* p[j] = e^(p[j] - m) for j < n, returning their sum: a block of
+ * attention weights. A function of its own (noinline), so that the exp's
+ * constants stay in registers over the loop: inlined between the Cortex-M
+ * asm blocks, which clobber every FPU register, GCC reloads them per key. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static float k_exp_block(int n, float *p, float m)
+{
+	float l = 0.0f;
+	int j;
+	for (j = 0; j < n; j++)
+		l += (p[j] = k_exp(p[j] - m));
+	return l;
+}
+
+/*@ k_attention k_exp k_dots k_wsum k_exp_block */
 /* Multi-head attention, one query row at a time with a streaming softmax:
  * one pass over the keys keeps the running maximum m, the running sum l
  * and the output o scaled to m, so no score row and never a T x T map:
  * o[t, h] = sum_j exp(s_j - m) v_j / l,  s_j = q[t, h] . k[j, h].
- * q is already scaled. */
+ * q is already scaled. The keys go K_ATT_KEYS at a time: the block's
+ * scores (k_dots), its maximum, one rescale of what is summed so far if
+ * that is a new maximum, the block's exps (k_exp_block), then the values
+ * weighted by them (k_wsum). Those three run down a head's channels, which
+ * a target's kernels keep in registers (Cortex-M FPU, AVX2). */
+#define K_ATT_KEYS 16
 static void k_attention(int nq, int nk, int heads, int hd,
 			const float *restrict q, int qs, const float *restrict k, int ks,
 			const float *restrict v, int vs, float *restrict o, int os)
 {
-	int t, h, j, c;
+	float sc[K_ATT_KEYS];
+	int t, h, j0, j, c, n;
 	for (t = 0; t < nq; t++)
 		for (h = 0; h < heads; h++) {
 			const float *qr = q + (long)t * qs + h * hd;
 			float *orow = o + (long)t * os + h * hd, m = -INFINITY, l = 0.0f;
 			for (c = 0; c < hd; c++)
 				orow[c] = 0.0f;
-			for (j = 0; j < nk; j++) {
-				const float *kr = k + (long)j * ks + h * hd, *vr = v + (long)j * vs + h * hd;
-				float s = 0.0f, p;
-				for (c = 0; c < hd; c++)
-					s += qr[c] * kr[c];
-				if (s > m) {  /* a new maximum: rescale what is summed so far */
-					float r = k_exp(m - s);
+			for (j0 = 0; j0 < nk; j0 += n) {
+				float bm;
+				n = nk - j0 < K_ATT_KEYS ? nk - j0 : K_ATT_KEYS;
+				k_dots(hd, qr, k + (long)j0 * ks + h * hd, ks, n, sc);
+				for (bm = sc[0], j = 1; j < n; j++)
+					bm = sc[j] > bm ? sc[j] : bm;
+				if (bm > m && j0 > 0) {  /* a new maximum: rescale what is summed so far */
+					float r = k_exp(m - bm);
 					l *= r;
 					for (c = 0; c < hd; c++)
 						orow[c] *= r;
-					m = s;
 				}
-				p = k_exp(s - m);
-				l += p;
-				for (c = 0; c < hd; c++)
-					orow[c] += p * vr[c];
+				m = bm > m ? bm : m;
+				l += k_exp_block(n, sc, m);
+				k_wsum(hd, sc, v + (long)j0 * vs + h * hd, vs, n, orow);
 			}
 			for (c = 0; c < hd; c++)
 				orow[c] /= l;
@@ -241,23 +291,19 @@ static void k_attention_map(int nq, int nk, int heads, int hd,
 		}
 }
 
-/*@ k_conv_row */
+/*@ k_conv_row k_wsum */
 /* o[t, c] = sum_k wt[c / R, k] * g[t - P + k, c], zero outside [0, n):
- * the taps that fall outside are cut from the loop's bounds once per row
- * (k0, k1), and each head's R channels share its taps */
+ * the taps that fall outside are cut from the bounds once per row (k0,
+ * k1), and each head's R channels are summed down its taps by k_wsum */
 static void k_conv_row(int t, int n, int w, int heads, int K, int P, const float *restrict g, int gs,
 		       const float *restrict wt, float *restrict orow)
 {
-	int R = w / heads, k0 = t < P ? P - t : 0, k1 = t - P + K > n ? n - t + P : K, h, c, k;
-	for (h = 0; h < heads; h++) {
-		const float *wr = wt + h * K;
-		for (c = h * R; c < (h + 1) * R; c++) {
-			float s = 0.0f;
-			for (k = k0; k < k1; k++)
-				s += wr[k] * g[(long)(t - P + k) * gs + c];
-			orow[c] = s;
-		}
-	}
+	int R = w / heads, k0 = t < P ? P - t : 0, k1 = t - P + K > n ? n - t + P : K, h, c;
+	for (c = 0; c < w; c++)
+		orow[c] = 0.0f;
+	if (k1 > k0)
+		for (h = 0; h < heads; h++)
+			k_wsum(R, wt + h * K + k0, g + (long)(t - P + k0) * gs + h * R, gs, k1 - k0, orow + h * R);
 }
 
 /*@ k_conv_light k_softmax k_conv_row */
@@ -311,20 +357,19 @@ static void k_conv_dyn_taps(int n, int w, int heads, int K, int P, const float *
 	}
 }
 
-/*@ k_conv_step */
-/* one causal step: the window is the K-1 rows of history, then g */
+/*@ k_conv_step k_wsum */
+/* one causal step: the window is the K-1 rows of history, then g, each
+ * head's channels summed down it by k_wsum */
 static void k_conv_step(int w, int heads, int K, const float *restrict g, const float *restrict hist,
 			const float *restrict wt, float *restrict o)
 {
-	int R = w / heads, h, c, k;
+	int R = w / heads, h, c;
+	for (c = 0; c < w; c++)
+		o[c] = 0.0f;
 	for (h = 0; h < heads; h++) {
-		const float *wr = wt + h * K;
-		for (c = h * R; c < (h + 1) * R; c++) {
-			float s = wr[K - 1] * g[c];
-			for (k = 0; k < K - 1; k++)
-				s += wr[k] * hist[(long)k * w + c];
-			o[c] = s;
-		}
+		if (K > 1)
+			k_wsum(R, wt + h * K, hist + h * R, w, K - 1, o + h * R);
+		k_wsum(R, wt + h * K + K - 1, g + h * R, w, 1, o + h * R);
 	}
 }
 

@@ -4,8 +4,11 @@
 
 /*@ k_linear k_out */
 /* act(x (n,in) @ W^T + b) * scale -> y: four outputs at a time, 4 input
- * channels a step with tail predication (vctp32q), so any width runs
- * without a scalar tail; one VFMA.F32 on q registers per output and step */
+ * channels a step, one x vector loaded per four VFMA.F32 on q registers,
+ * the four sums named (an array of them GCC keeps on the stack, storing
+ * all four every step); the in % 4 last channels in one predicated step
+ * (vctp32q; predicating every step costs a VPST per load); the out % 4
+ * last outputs one at a time */
 static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		     const float *restrict W, const float *restrict b,
 		     float *restrict y, int ys, float scale, int act, int acc)
@@ -14,23 +17,41 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	for (t = 0; t < n; t++) {
 		const float *xr = x + (long)t * xs;
 		float *yr = y + (long)t * ys;
-		for (o = 0; o < out; o += 4) {
-			int m = out - o < 4 ? out - o : 4;
-			const float *w0 = W + (long)o * in;
-			float32x4_t a[4];
+		for (o = 0; o + 4 <= out; o += 4) {
+			const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+			float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+			float s[4];
+			for (i = 0; i + 4 <= in; i += 4) {
+				float32x4_t xv = vld1q_f32(xr + i);
+				a0 = vfmaq_f32(a0, xv, vld1q_f32(w0 + i));
+				a1 = vfmaq_f32(a1, xv, vld1q_f32(w1 + i));
+				a2 = vfmaq_f32(a2, xv, vld1q_f32(w2 + i));
+				a3 = vfmaq_f32(a3, xv, vld1q_f32(w3 + i));
+			}
+			if (i < in) {  /* the in % 4 last, the other lanes read as 0 */
+				mve_pred16_t p = vctp32q((uint32_t)(in - i));
+				float32x4_t xv = vld1q_z_f32(xr + i, p);
+				a0 = vfmaq_f32(a0, xv, vld1q_z_f32(w0 + i, p));
+				a1 = vfmaq_f32(a1, xv, vld1q_z_f32(w1 + i, p));
+				a2 = vfmaq_f32(a2, xv, vld1q_z_f32(w2 + i, p));
+				a3 = vfmaq_f32(a3, xv, vld1q_z_f32(w3 + i, p));
+			}
+			s[0] = vgetq_lane_f32(a0, 0) + vgetq_lane_f32(a0, 1) + vgetq_lane_f32(a0, 2) + vgetq_lane_f32(a0, 3);
+			s[1] = vgetq_lane_f32(a1, 0) + vgetq_lane_f32(a1, 1) + vgetq_lane_f32(a1, 2) + vgetq_lane_f32(a1, 3);
+			s[2] = vgetq_lane_f32(a2, 0) + vgetq_lane_f32(a2, 1) + vgetq_lane_f32(a2, 2) + vgetq_lane_f32(a2, 3);
+			s[3] = vgetq_lane_f32(a3, 0) + vgetq_lane_f32(a3, 1) + vgetq_lane_f32(a3, 2) + vgetq_lane_f32(a3, 3);
 			for (j = 0; j < 4; j++)
-				a[j] = vdupq_n_f32(0.0f);
+				k_out(s[j], b, o + j, scale, act, acc, yr);
+		}
+		for (; o < out; o++) {
+			const float *wr = W + (long)o * in;
+			float32x4_t a0 = vdupq_n_f32(0.0f);
 			for (i = 0; i < in; i += 4) {
 				mve_pred16_t p = vctp32q((uint32_t)(in - i));
-				float32x4_t xv = vld1q_z_f32(xr + i, p);  /* inactive lanes read as 0 */
-				for (j = 0; j < m; j++)
-					a[j] = vfmaq_f32(a[j], xv, vld1q_z_f32(w0 + (long)j * in + i, p));
+				a0 = vfmaq_f32(a0, vld1q_z_f32(xr + i, p), vld1q_z_f32(wr + i, p));
 			}
-			for (j = 0; j < m; j++) {
-				float s = vgetq_lane_f32(a[j], 0) + vgetq_lane_f32(a[j], 1) +
-					  vgetq_lane_f32(a[j], 2) + vgetq_lane_f32(a[j], 3);
-				k_out(s, b, o + j, scale, act, acc, yr);
-			}
+			k_out(vgetq_lane_f32(a0, 0) + vgetq_lane_f32(a0, 1) + vgetq_lane_f32(a0, 2) + vgetq_lane_f32(a0, 3),
+			      b, o, scale, act, acc, yr);
 		}
 	}
 }

@@ -259,8 +259,7 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 }
 
 /*@ k_dots k_vfp */
-/* sc[j] += q . k_j over hd values, for n >= 1 rows ks apart (a block of
- * attention scores). On the Cortex-M FPU eight channels at a time, q's in
+/* the generic k_dots (sc[j] = q . k_j, n >= 1 rows ks apart). On the Cortex-M FPU eight channels at a time, q's in
  * s16-s23 for all n keys: per key a VLDMIA of its eight, an ADD to the
  * next key, the score's VLDR and VSTMIA, eight VFMAs, SUBS, BNE (14
  * instructions per 8 MACs); then four; the hd % 4 last in C. Each score
@@ -269,6 +268,8 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
 {
 	int c = 0, j;
+	for (j = 0; j < n; j++)
+		sc[j] = 0.0f;
 	for (; c + 8 <= hd; c += 8) {
 		const float *kp = k + c;
 		float *sp = sc;
@@ -306,13 +307,13 @@ static void k_dots(int hd, const float *q, const float *k, int ks, int n, float 
 		for (j = 0; j < n; j++)
 			sc[j] = fmaf(q[c], k[(long)j * ks + c], sc[j]);
 }
-#else
+#else  /* RV32F: the generic loop with fused multiply-adds */
 static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
 {
 	int c, j;
 	for (j = 0; j < n; j++) {
 		const float *kr = k + (long)j * ks;
-		float s = sc[j];
+		float s = 0.0f;
 		for (c = 0; c < hd; c++)
 			s = fmaf(q[c], kr[c], s);
 		sc[j] = s;
@@ -321,8 +322,7 @@ static void k_dots(int hd, const float *q, const float *k, int ks, int n, float 
 #endif
 
 /*@ k_wsum k_vfp */
-/* o[c] += sum_j p[j] v_j[c] over n >= 1 rows vs apart, each o[c] summed
- * over j in order: attention's weighted values, a convolution's taps. On the Cortex-M FPU eight channels of o at a
+/* the generic k_wsum (o[c] += sum_j p[j] v_j[c], n >= 1 rows vs apart). On the Cortex-M FPU eight channels of o at a
  * time held in s24-s31 over all n rows: per row a VLDMIA of its eight and
  * one of p[j], an ADD to the next row, eight VFMAs, SUBS, BNE (13
  * instructions per 8 MACs); then four; the hd % 4 last in C */
@@ -369,7 +369,7 @@ static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float 
 		for (j = 0; j < n; j++)
 			o[c] = fmaf(p[j], v[(long)j * vs + c], o[c]);
 }
-#else
+#else  /* RV32F: the generic loop with fused multiply-adds */
 static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float *o)
 {
 	int c, j;
@@ -380,97 +380,6 @@ static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float 
 	}
 }
 #endif
-
-/*@ k_exp_block k_exp */
-/* p[j] = e^(p[j] - m) for j < n, returning their sum: a block of
- * attention weights. A function of its own (noinline), so that the exp's
- * constants stay in registers over the loop: inlined between the asm
- * blocks, which clobber every FPU register, GCC reloads them per key. */
-#if defined(__GNUC__)
-__attribute__((noinline))
-#endif
-static float k_exp_block(int n, float *p, float m)
-{
-	float l = 0.0f;
-	int j;
-	for (j = 0; j < n; j++)
-		l += (p[j] = k_exp(p[j] - m));
-	return l;
-}
-
-/*@ k_attention k_exp k_dots k_wsum k_exp_block */
-/* The generic kernel's streaming attention, a block of K_ATT_KEYS keys at
- * a time: the block's scores (k_dots), its maximum, one rescale of
- * what is summed so far if that is a new maximum, the block's exps, then
- * the values weighted by them (k_wsum). The dot products and the
- * weighted sum run down the head's channels in the FPU's registers, where
- * one key at a time cannot keep them there. */
-#define K_ATT_KEYS 16
-static void k_attention(int nq, int nk, int heads, int hd,
-			const float *restrict q, int qs, const float *restrict k, int ks,
-			const float *restrict v, int vs, float *restrict o, int os)
-{
-	float sc[K_ATT_KEYS];
-	int t, h, j0, j, c, n;
-	for (t = 0; t < nq; t++)
-		for (h = 0; h < heads; h++) {
-			const float *qr = q + (long)t * qs + h * hd;
-			float *orow = o + (long)t * os + h * hd, m = -INFINITY, l = 0.0f;
-			for (c = 0; c < hd; c++)
-				orow[c] = 0.0f;
-			for (j0 = 0; j0 < nk; j0 += n) {
-				float bm;
-				n = nk - j0 < K_ATT_KEYS ? nk - j0 : K_ATT_KEYS;
-				for (j = 0; j < n; j++)
-					sc[j] = 0.0f;
-				k_dots(hd, qr, k + (long)j0 * ks + h * hd, ks, n, sc);
-				for (bm = sc[0], j = 1; j < n; j++)
-					bm = sc[j] > bm ? sc[j] : bm;
-				if (bm > m && j0 > 0) {  /* a new maximum: rescale what is summed so far */
-					float r = k_exp(m - bm);
-					l *= r;
-					for (c = 0; c < hd; c++)
-						orow[c] *= r;
-				}
-				m = bm > m ? bm : m;
-				l += k_exp_block(n, sc, m);
-				k_wsum(hd, sc, v + (long)j0 * vs + h * hd, vs, n, orow);
-			}
-			for (c = 0; c < hd; c++)
-				orow[c] /= l;
-		}
-}
-
-/*@ k_conv_row k_wsum */
-/* the generic k_conv_row, each head's channels summed down its taps in
- * k_wsum: on the Cortex-M FPU eight channels at a time in registers, 13
- * instructions per 8 MACs */
-static void k_conv_row(int t, int n, int w, int heads, int K, int P, const float *restrict g, int gs,
-		       const float *restrict wt, float *restrict orow)
-{
-	int R = w / heads, k0 = t < P ? P - t : 0, k1 = t - P + K > n ? n - t + P : K, h, c;
-	for (c = 0; c < w; c++)
-		orow[c] = 0.0f;
-	if (k1 > k0)
-		for (h = 0; h < heads; h++)
-			k_wsum(R, wt + h * K + k0, g + (long)(t - P + k0) * gs + h * R, gs, k1 - k0, orow + h * R);
-}
-
-/*@ k_conv_step k_wsum */
-/* the generic k_conv_step (the K-1 rows of history, then g), each head's
- * channels summed in k_wsum */
-static void k_conv_step(int w, int heads, int K, const float *restrict g, const float *restrict hist,
-			const float *restrict wt, float *restrict o)
-{
-	int R = w / heads, h, c;
-	for (c = 0; c < w; c++)
-		o[c] = 0.0f;
-	for (h = 0; h < heads; h++) {
-		if (K > 1)
-			k_wsum(R, wt + h * K, hist + h * R, w, K - 1, o + h * R);
-		k_wsum(R, wt + h * K + K - 1, g + h * R, w, 1, o + h * R);
-	}
-}
 
 /*@ k_linear_w8 k_out */
 /* act(x (n,in) @ (Wq * Ws)^T + b) * scale -> y, int8 weight rows with one
