@@ -321,9 +321,9 @@ static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float 
  * kept */
 static __m256 k_exp8(__m256 x)
 {
-	const __m256 magic = _mm256_set1_ps(12582912.0f);
-	__m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), magic), n = _mm256_sub_ps(z, magic), r, p, big;
+	__m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504f), _mm256_set1_ps(12582912.0f)), n, r, p, big;
 	__m256i k = _mm256_sub_epi32(_mm256_castps_si256(z), _mm256_set1_epi32(0x4b400000)), top;
+	n = _mm256_cvtepi32_ps(k);
 	r = _mm256_fmadd_ps(n, _mm256_set1_ps(-0.693359375f), x);
 	r = _mm256_fmadd_ps(n, _mm256_set1_ps(2.12194440e-4f), r);
 	p = _mm256_fmadd_ps(r, _mm256_set1_ps(1.98412698e-4f), _mm256_set1_ps(1.38888889e-3f));

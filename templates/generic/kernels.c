@@ -38,7 +38,7 @@ static inline float k_exp(float x)
 	z = x * 1.44269504f + 12582912.0f;  /* 1.5 * 2^23 + n, n nearest to x log2(e) */
 	memcpy(&k, &z, sizeof k);
 	k -= 0x4b400000;                      /* the bits of 1.5 * 2^23 */
-	n = z - 12582912.0f;
+	n = (float)k;  /* not z - 1.5 * 2^23, which -ffast-math folds to x log2(e) */
 	r = K_FMA(n, 2.12194440e-4f, K_FMA(n, -0.693359375f, x));
 	p = K_FMA(r, 1.98412698e-4f, 1.38888889e-3f);
 	p = K_FMA(p, r, 8.33333333e-3f);
@@ -447,7 +447,8 @@ static void k_sincos(float x, float *sn, float *cs)
 	}
 	z = x * 0.636619772f + 12582912.0f;  /* 1.5 * 2^23 + q, q nearest to x 2/pi */
 	memcpy(&q, &z, sizeof q);
-	n = z - 12582912.0f;
+	q -= 0x4b400000;
+	n = (float)q;  /* as in k_exp */
 	r = K_FMA(n, -1.5703125f, x);
 	r = K_FMA(n, -4.837512969970703125e-4f, r);
 	r = K_FMA(n, -7.54978995489188216e-8f, r);
@@ -455,7 +456,7 @@ static void k_sincos(float x, float *sn, float *cs)
 	ps = K_FMA(K_FMA(K_FMA(-1.9515295891e-4f, r2, 8.3321608736e-3f), r2, -1.6666654611e-1f) * r2, r, r);
 	pc = K_FMA(K_FMA(K_FMA(2.443315711809948e-5f, r2, -1.388731625493765e-3f), r2, 4.166664568298827e-2f)
 		   * r2, r2, K_FMA(-0.5f, r2, 1.0f));
-	switch (q & 3) {  /* the bits of 1.5 * 2^23 end in 00 */
+	switch (q & 3) {
 	case 0: *sn = ps; *cs = pc; break;
 	case 1: *sn = pc; *cs = -ps; break;
 	case 2: *sn = -ps; *cs = -pc; break;

@@ -9,7 +9,8 @@
 #endif
 
 /*@ k_vfp */
-#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_FMA) && defined(__GNUC__)
+#if defined(__ARM_FP) && (__ARM_FP & 4) && defined(__ARM_FEATURE_FMA) && defined(__GNUC__) \
+    && !defined(__aarch64__) && defined(__OPTIMIZE__)
 /* The fp32 matmul's inner loops for the Cortex-M FPU (FPv4/FPv5), in GNU
  * asm (GCC, Clang): GCC loads one float per VLDR and never a run of them,
  * while one VLDMIA fills eight registers and steps its pointer, so eight
@@ -17,7 +18,11 @@
  * of the loop below, K_T2 the two of a two-row tile, for input i (x rows
  * in s0-s7 and s8-s15, the weights in s16-s23). Per accumulator the sum
  * runs over i in order, as the C version's fmaf does, so both give the
- * same floats. */
+ * same floats. Unoptimised (-O0), GCC cannot place the asm's operands
+ * with every FPU register clobbered, so such a build takes the C loops. A
+ * stride read on every pass is an in-out operand ("+r", never changed),
+ * so GCC cannot give it the loop counter's register when both are the
+ * same constant. */
 #define K_VFP 1
 #define K_T1(a, i, w) "vfma.f32 " a ", s" #i ", s" #w "\n\t"
 #define K_T2(a, c, i, j, w) K_T1(a, i, w) K_T1(c, j, w)
@@ -267,7 +272,7 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 #if defined(K_VFP)
 static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
 {
-	int c = 0, j;
+	int c = 0, j, ks4 = ks * 4;
 	for (j = 0; j < n; j++)
 		sc[j] = 0.0f;
 	for (; c + 8 <= hd; c += 8) {
@@ -283,8 +288,8 @@ static void k_dots(int hd, const float *q, const float *k, int ks, int n, float 
 			"vstmia %[sp]!, {s24}\n\t"
 			"subs %[m], %[m], #1\n\t"
 			"bne 1b"
-			: [kp] "+r"(kp), [sp] "+r"(sp), [m] "+r"(m)
-			: [q] "r"(q + c), [ks4] "r"(ks * 4) : K_VREGS);
+			: [kp] "+r"(kp), [sp] "+r"(sp), [m] "+r"(m), [ks4] "+r"(ks4)
+			: [q] "r"(q + c) : K_VREGS);
 	}
 	if (c + 4 <= hd) {
 		const float *kp = k + c;
@@ -299,8 +304,8 @@ static void k_dots(int hd, const float *q, const float *k, int ks, int n, float 
 			"vstmia %[sp]!, {s24}\n\t"
 			"subs %[m], %[m], #1\n\t"
 			"bne 1b"
-			: [kp] "+r"(kp), [sp] "+r"(sp), [m] "+r"(m)
-			: [q] "r"(q + c), [ks4] "r"(ks * 4) : K_VREGS);
+			: [kp] "+r"(kp), [sp] "+r"(sp), [m] "+r"(m), [ks4] "+r"(ks4)
+			: [q] "r"(q + c) : K_VREGS);
 		c += 4;
 	}
 	for (; c < hd; c++)
@@ -330,7 +335,7 @@ static void k_dots(int hd, const float *q, const float *k, int ks, int n, float 
 #define K_PV(a, i) "vfma.f32 " a ", s" #i ", s8\n\t"
 static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float *o)
 {
-	int c = 0, j;
+	int c = 0, j, vs4 = vs * 4;
 	for (; c + 8 <= hd; c += 8) {
 		const float *vp = v + c, *pp = p;
 		int m = n;
@@ -345,8 +350,8 @@ static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float 
 			"subs %[m], %[m], #1\n\t"
 			"bne 1b\n\t"
 			"vstmia %[o], {s24-s31}"
-			: [vp] "+r"(vp), [pp] "+r"(pp), [m] "+r"(m)
-			: [o] "r"(o + c), [vs4] "r"(vs * 4) : K_VREGS);
+			: [vp] "+r"(vp), [pp] "+r"(pp), [m] "+r"(m), [vs4] "+r"(vs4)
+			: [o] "r"(o + c) : K_VREGS);
 	}
 	if (c + 4 <= hd) {
 		const float *vp = v + c, *pp = p;
@@ -361,8 +366,8 @@ static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float 
 			"subs %[m], %[m], #1\n\t"
 			"bne 1b\n\t"
 			"vstmia %[o], {s24-s27}"
-			: [vp] "+r"(vp), [pp] "+r"(pp), [m] "+r"(m)
-			: [o] "r"(o + c), [vs4] "r"(vs * 4) : K_VREGS);
+			: [vp] "+r"(vp), [pp] "+r"(pp), [m] "+r"(m), [vs4] "+r"(vs4)
+			: [o] "r"(o + c) : K_VREGS);
 		c += 4;
 	}
 	for (; c < hd; c++)

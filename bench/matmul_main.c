@@ -1,0 +1,68 @@
+/* matmul_main.c — the x86-avx2 k_linear alone at the encoder's shapes
+ * (30 rows; in, out from argv pairs), against this core's FMA peak
+ * measured in the same run: per shape, 41 samples of (the peak loop of
+ * fma_peak.c, shortened; then 10 calls of k_linear on the same weights),
+ * and the median of their ratios, so a change in the machine's load falls
+ * on both alike. Includes a model file ltcc wrote for -t x86-avx2 (b.c,
+ * for its k_linear). Prints one JSON object per shape. */
+#define _POSIX_C_SOURCE 199309L
+#include <stdlib.h>
+#include <time.h>
+#include <stdio.h>
+#include "b.c"
+#include "clock.h"
+
+#define ROWS 30
+#define SAMPLES 41
+
+static float sink;
+
+/* GFLOP/s of ten independent FMA chains, as bench/fma_peak.c */
+static double peak(void)
+{
+	__m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f), a[10];
+	long n = 2000000, i;
+	int j;
+	for (j = 0; j < 10; j++)
+		a[j] = _mm256_set1_ps((float)j);
+	double t0 = now();
+	for (i = 0; i < n; i++) {
+		a[0] = _mm256_fmadd_ps(a[0], m, c); a[1] = _mm256_fmadd_ps(a[1], m, c);
+		a[2] = _mm256_fmadd_ps(a[2], m, c); a[3] = _mm256_fmadd_ps(a[3], m, c);
+		a[4] = _mm256_fmadd_ps(a[4], m, c); a[5] = _mm256_fmadd_ps(a[5], m, c);
+		a[6] = _mm256_fmadd_ps(a[6], m, c); a[7] = _mm256_fmadd_ps(a[7], m, c);
+		a[8] = _mm256_fmadd_ps(a[8], m, c); a[9] = _mm256_fmadd_ps(a[9], m, c);
+	}
+	double s = now() - t0;
+	for (j = 0; j < 10; j++)
+		sink += _mm256_cvtss_f32(a[j]);
+	return 2.0 * 8 * 10 * (double)n / s / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	int a;
+	for (a = 1; a + 1 < argc; a += 2) {
+		int in = atoi(argv[a]), out = atoi(argv[a + 1]), k, i;
+		float *x = malloc(sizeof(float) * ROWS * (size_t)in), *W = malloc(sizeof(float) * (size_t)in * (size_t)out);
+		float *y = malloc(sizeof(float) * ROWS * (size_t)out), *b = calloc((size_t)out, sizeof(float));
+		double ratio[SAMPLES], pk[SAMPLES];
+		if (!x || !W || !y || !b)
+			return 1;
+		for (i = 0; i < ROWS * in; i++)
+			x[i] = (float)(i % 13) * 0.01f;
+		for (i = 0; i < in * out; i++)
+			W[i] = (float)(i % 7) * 0.01f;
+		for (k = 0; k < SAMPLES; k++) {
+			pk[k] = peak();
+			double t0 = now();
+			for (i = 0; i < 10; i++)
+				k_linear(ROWS, in, out, x, in, W, b, y, out, 1.0f, 0, 0);
+			ratio[k] = 10 * 2.0 * ROWS * in * out / (now() - t0) / 1e9 / pk[k];
+		}
+		printf("{\"in\": %d, \"out\": %d, \"of_peak\": %.4f, \"peak_gflops\": %.2f}\n", in, out,
+		       median(ratio, SAMPLES), median(pk, SAMPLES));
+		free(x), free(W), free(y), free(b);
+	}
+	return sink == 12345.0f;
+}
