@@ -539,23 +539,8 @@ def write_profile_only():
     profiles = [kernel_profile(make_model(cfg)) for cfg in PROFILE_MODELS]
     run(["cc", "-O2", "-mavx2", "-mfma", "-o", os.path.join(B, "fma_peak"), os.path.join(ROOT, "bench", "fma_peak.c")])
     peak = json.loads(run([os.path.join(B, "fma_peak")]))["fma_peak_gflops"]
-    timed = {}
-    for name, dim in (("wmt200", 200), ("wmt496", 496)):
-        base = make_model(wmt_shape(name, dim))
-        c = bench_c(base, report(base + ".ltd")["weight_bytes_decoder_step"])
-        timed[name] = (c["encoder_s"], c["step_s"])
-    path = os.path.join(ROOT, "docs", "benchmarks.md")
-    sec = "\n".join(profile_section(profiles, x86_profiles(timed, peak)))
-    doc = open(path).read()
-    if PROF_BEGIN in doc and PROF_END in doc:
-        a, b = doc.index(PROF_BEGIN), doc.index(PROF_END) + len(PROF_END)
-        doc = doc[:a] + sec + doc[b:]
-    else:
-        cut = doc.find("\n## Commands")
-        doc = doc[:cut] + "\n" + sec + "\n" + doc[cut:]
-    with open(path, "w") as f:
-        f.write(doc)
-    print("wrote the profile section of docs/benchmarks.md")
+    rewrite_section(PROF_BEGIN, PROF_END, profile_section(profiles, x86_profiles(ltcc_times(), peak)),
+                    "## Commands", "profile")
 
 
 # the issue's shapes: the paper's D=200 WMT layout, and a D=64 2+2-layer
@@ -572,19 +557,36 @@ def kept_section(begin, end):
     return ""
 
 
-def write_quant_only():
+def rewrite_section(begin, end, lines, before, what):
+    """Replaces the part of docs/benchmarks.md between the markers begin
+    and end with lines (which hold them); without the markers, inserts it
+    before the heading `before` (or at the end)."""
     path = os.path.join(ROOT, "docs", "benchmarks.md")
-    sec = "\n".join(quant_section(*bench_quant()))
+    sec = "\n".join(lines)
     doc = open(path).read() if os.path.exists(path) else "# Benchmarks\n"
-    if QUANT_BEGIN in doc and QUANT_END in doc:
-        a, b = doc.index(QUANT_BEGIN), doc.index(QUANT_END) + len(QUANT_END)
+    if begin in doc and end in doc:
+        a, b = doc.index(begin), doc.index(end) + len(end)
         doc = doc[:a] + sec + doc[b:]
     else:
-        cut = doc.find("\n## Commands")
+        cut = doc.find("\n" + before)
         doc = doc[:cut] + "\n" + sec + "\n" + doc[cut:] if cut >= 0 else doc + "\n" + sec + "\n"
     with open(path, "w") as f:
         f.write(doc)
-    print("wrote the quantization section of docs/benchmarks.md")
+    print("wrote the %s section of docs/benchmarks.md" % what)
+
+
+def ltcc_times():
+    """ltcc's (encoder s, step s) on x86-avx2 for wmt200 and wmt496."""
+    timed = {}
+    for name, dim in (("wmt200", 200), ("wmt496", 496)):
+        base = make_model(wmt_shape(name, dim))
+        c = bench_c(base, report(base + ".ltd")["weight_bytes_decoder_step"])
+        timed[name] = (c["encoder_s"], c["step_s"])
+    return timed
+
+
+def write_quant_only():
+    rewrite_section(QUANT_BEGIN, QUANT_END, quant_section(*bench_quant()), "## Commands", "quantization")
 
 
 def write_doc(peak, rows, x86p, mem, m4, quant, prof, blas):
@@ -746,23 +748,7 @@ def blas_section(timed):
 
 
 def write_blas_only():
-    timed = {}
-    for name, dim in (("wmt200", 200), ("wmt496", 496)):
-        base = make_model(wmt_shape(name, dim))
-        c = bench_c(base, report(base + ".ltd")["weight_bytes_decoder_step"])
-        timed[name] = (c["encoder_s"], c["step_s"])
-    sec = "\n".join(blas_section(timed))
-    path = os.path.join(ROOT, "docs", "benchmarks.md")
-    doc = open(path).read()
-    if BLAS_BEGIN in doc and BLAS_END in doc:
-        a, b = doc.index(BLAS_BEGIN), doc.index(BLAS_END) + len(BLAS_END)
-        doc = doc[:a] + sec + doc[b:]
-    else:
-        cut = doc.find("\n## Achieved throughput")
-        doc = doc[:cut] + "\n" + sec + "\n" + doc[cut:]
-    with open(path, "w") as f:
-        f.write(doc)
-    print("wrote the BLAS section of docs/benchmarks.md")
+    rewrite_section(BLAS_BEGIN, BLAS_END, blas_section(ltcc_times()), "## Achieved throughput", "BLAS")
 
 
 def _torch_version():
