@@ -320,7 +320,10 @@ def quant_section(x86, m4, kern, real):
     L += ["", "int8 runs the matmuls on SMLAD (two 16-bit multiply-adds an instruction); attention, the convs,",
           "softmax and LayerNorm stay fp32 and now weigh more. The encoder's matmuls have 30 rows, so each",
           "unpacked weight word serves four of them; a decoder step has one, and quantizing and laying out",
-          "that row is not shared, so at D=64 (mixed) an int8 step costs more than an fp32 one.", "",
+          "that row is not shared, so at D=64 (mixed) an int8 step costs more than an fp32 one. Since the",
+          "fp32 matmul's inner loops load eight floats an instruction (VLDMIA, 1.125 instructions a MAC),",
+          "fp32 takes fewer instructions than int8 on this core too: int8 buys flash (3.8x less), not speed;",
+          "w8, whose loops are still C, is the slowest of the three.", "",
           "### The int8 matmul alone (`k_linear_i8`, `ICOUNT=1 tests/int8/run.sh`), instructions per MAC", "",
           "| shape | Cortex-M4 ltcc | CMSIS-NN arm_fully_connected_s8 | CMSIS-NN arm_nn_mat_mult_nt_t_s8 | Cortex-M55 ltcc |",
           "|---|---|---|---|---|"]
