@@ -8,7 +8,7 @@ PREFIX  ?= /usr/local
 PY      ?= /usr/bin/python3
 B        = build
 
-SRCS = arena.c files.c diag.c check.c weights.c lower.c fuse.c quant.c plan.c kernels.c emit.c report.c target.c testbench.c
+SRCS = arena.c files.c diag.c check.c weights.c lower.c fuse.c compress.c quant.c plan.c kernels.c emit.c report.c target.c testbench.c
 OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
 
 all: $(B)/ltcc
@@ -65,7 +65,7 @@ clean:
 .PHONY: all install uninstall clean
 
 # ---- models, tests, demo ----
-MODELS = wmt iwslt lm mixed alm plm xenc
+MODELS = wmt iwslt lm mixed alm plm xenc czm
 
 deps:
 	@sh tools/deps.sh

@@ -208,6 +208,26 @@ static void emit_int8s(Emit *e, const char *name, const int8_t *v, size_t n)
 	fprintf(e->f, "\n};\n");
 }
 
+static void emit_bytes(Emit *e, const char *name, const uint8_t *v, size_t n)
+{
+	fprintf(e->f, "static const uint8_t %s[%zu] ALIGNED%s = {", name, n, section(e->o->sec_weights));
+	for (size_t k = 0; k < n; k++)
+		fprintf(e->f, "%s%u,", k % 16 ? " " : "\n\t", v[k]);
+	fprintf(e->f, "\n};\n");
+}
+
+/* What a compressed matrix's stream holds (compress.c has the formats). */
+static const char *cz_comment(const Tensor *t)
+{
+	static const char *const how[] = {
+		[CZ_D8] = "one byte per weight, its codebook index",
+		[CZ_D4] = "two codebook indices a byte, the earlier in the low nibble",
+		[CZ_S4] = "the nonzeros, a byte each: step from the previous one - 1 (high nibble), codebook index (low); fillers step 16 onto 0.0",
+	};
+	return arena_printf(", compressed %s: %d codebook values, %s", cz_format_name[t->cz_fmt], t->cz_nbook,
+			    how[t->cz_fmt]);
+}
+
 static void emit_weights(Emit *e)
 {
 	const IR *ir = e->ir;
@@ -218,8 +238,11 @@ static void emit_weights(Emit *e)
 			continue;
 		fprintf(e->f, "\n/* %s (%d, %d)%s%s%s */\n", emit_comment_text(t->src), t->rows, t->cols,
 			t->note && *t->note ? ", " : "", t->note ? t->note : "",
-			t->q ? ", int8 rows: W[r][j] = q[r][j] * s[r]" : "");
-		if (t->q) {
+			t->cz ? cz_comment(t) : t->q ? ", int8 rows: W[r][j] = q[r][j] * s[r]" : "");
+		if (t->cz) {
+			emit_bytes(e, t->name, t->cz, t->cz_bytes);
+			emit_floats(e, arena_printf("%s_cb", t->name), t->cz_book, (size_t)t->cz_nbook);
+		} else if (t->q) {
 			emit_int8s(e, t->name, t->q, (size_t)t->rows * (size_t)t->cols);
 			emit_floats(e, arena_printf("%s_s", t->name), t->qs, (size_t)t->rows);
 		} else {

@@ -71,6 +71,21 @@ static Kernel quant_variant(Kernel k, bool act8)
 	}
 }
 
+/* A codebook matrix (compress.c): three arguments, its stream, codebook
+ * and format, and the call goes to the kernel's _cz variant. */
+static Kernel cz_variant(Kernel k)
+{
+	switch (k) {
+	case K_linear: return K_linear_cz;
+	case K_linear_ln: return K_linear_ln_cz;
+	case K_ln_linear: return K_ln_linear_cz;
+	case K_linear_glu: return K_linear_glu_cz;
+	case K_conv_dyn: return K_conv_dyn_cz;
+	case K_embed: return K_embed_cz;
+	default: die("%s has no codebook-matrix variant", kern_name[k]);
+	}
+}
+
 static bool ends_with_qx(Kernel k)
 {
 	size_t n = strlen(kern_params[k]);
@@ -97,7 +112,12 @@ static void push(KCall *out, int *n, Kernel k, const KArg *a, int nargs)
 	c->k = k;
 	c->nargs = 0;
 	for (int i = 0; i < nargs; i++) {
-		if (a[i].w && a[i].w->q) {
+		if (a[i].w && a[i].w->cz) {
+			c->k = cz_variant(k);
+			c->a[c->nargs++] = S(a[i].w->name);
+			c->a[c->nargs++] = S(arena_printf("%s_cb", a[i].w->name));
+			c->a[c->nargs++] = I(a[i].w->cz_fmt);
+		} else if (a[i].w && a[i].w->q) {
 			c->k = quant_variant(k, a[i].w->act8);
 			c->a[c->nargs++] = S(a[i].w->name);
 			c->a[c->nargs++] = S(arena_printf("%s_s", a[i].w->name));

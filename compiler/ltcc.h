@@ -231,6 +231,11 @@ typedef struct Tensor {
 	int8_t *q;          /* T_WEIGHT quantized (quant.c): int8 rows ... */
 	float *qs;          /* ... and one scale per row; NULL: fp32 */
 	bool act8;          /* --quantize int8: matmuls by it quantize their input rows too */
+	int cz_fmt;         /* CzFormat (compress.c): stored as a codebook and indices ... */
+	uint8_t *cz;        /* ... this stream of cz_bytes ... */
+	size_t cz_bytes;
+	float *cz_book;     /* ... into these cz_nbook values */
+	int cz_nbook;
 	const char *src;    /* T_WEIGHT: safetensors name; note for others */
 	const char *note;   /* what was folded in, for the comment */
 	Loc loc;
@@ -372,7 +377,16 @@ typedef enum { Q_NONE, Q_W8, Q_I8 } Quant;
 #define QX_ROWS 4
 void quant_weights(IR *ir, Quant mode);      /* also sets ir->weight_bytes, qx_bytes */
 void quant_row(const float *w, int n, int8_t *q, float *s);
-size_t quant_tensor_bytes(const Tensor *t);
+size_t quant_tensor_bytes(const Tensor *t);  /* as stored: fp32, int8 rows and scales, or compressed */
+/* The weight matrix op o multiplies by (a lookup's table for EMBED), or NULL. */
+Tensor *op_matmul_weight(const Op *o);
+
+/* ---- compress.c: --compress auto ---- */
+typedef enum { CZ_NONE, CZ_D8, CZ_D4, CZ_S4 } CzFormat;
+#define CZ_MAX_BOOK 256
+extern const char *const cz_format_name[];  /* "fp32", "D8", "D4", "S4" */
+/* Before quant_weights, which leaves compressed matrices alone. */
+void compress_weights(IR *ir, bool on);
 
 /* ---- kernels.c: the kernel table ----
  * Every kernel the generated code calls, in one place: its name in
@@ -420,7 +434,15 @@ size_t quant_tensor_bytes(const Tensor *t);
 	X(linear_ln_i8,    "n in out x xs Wq Ws b y ys c0 D gamma beta qx", A("n") * A("in") * A("out")) \
 	X(ln_linear_i8,    "n in out x xs Wq Ws b y ys act gamma beta pair qx", A("n") * A("in") * A("out")) \
 	X(linear_glu_i8,   "n in w x xs Wq Ws b g gs pair qx",              A("n") * A("in") * 2 * A("w")) \
-	X(conv_dyn_i8,     "n w heads K P g gs Wq Ws o os taps sm qx",      A("n") * A("w") * A("K") * (1 + A("heads")))
+	X(conv_dyn_i8,     "n w heads K P g gs Wq Ws o os taps sm qx",      A("n") * A("w") * A("K") * (1 + A("heads"))) \
+	/* --compress auto: a codebook matrix, its stream Wz, codebook cb and \
+	 * format fmt (compress.c) */ \
+	X(linear_cz,       "n in out x xs Wz cb fmt b y ys scale act acc",  A("n") * A("in") * A("out")) \
+	X(linear_ln_cz,    "n in out x xs Wz cb fmt b y ys c0 D gamma beta", A("n") * A("in") * A("out")) \
+	X(ln_linear_cz,    "n in out x xs Wz cb fmt b y ys act gamma beta pair", A("n") * A("in") * A("out")) \
+	X(linear_glu_cz,   "n in w x xs Wz cb fmt b g gs pair",             A("n") * A("in") * 2 * A("w")) \
+	X(conv_dyn_cz,     "n w heads K P g gs Wz cb fmt o os taps sm",     A("n") * A("w") * A("K") * (1 + A("heads"))) \
+	X(embed_cz,        "n D tok first_pos Ez cb fmt scale omega x",     0)
 
 typedef enum {
 #define X(id, params, macs) K_##id,

@@ -50,6 +50,11 @@ static const char usage[] =
 "                         activations and arithmetic fp32; int8: those weights,\n"
 "                         and each matmul's input rows quantized at run time\n"
 "                         (one scale per row), int32 sums, fp32 epilogue\n"
+"      --compress MODE    auto (default): a matrix a matmul reads whose values are at\n"
+"                         most 256 distinct floats (a pruned, weight-shared model,\n"
+"                         tools/ltcc-compress) is stored as a codebook and 4- or\n"
+"                         8-bit indices, the zeros skipped, and decoded on the fly;\n"
+"                         exact, and --quantize leaves such matrices alone; off: fp32\n"
 "      --max-weights-size SIZE  refuse a weight file larger than SIZE bytes\n"
 "                         (K, M, G suffixes; default 4G). A .ltd may be 16 MiB,\n"
 "                         a target file 1 MiB; every input must be a regular file\n"
@@ -173,6 +178,7 @@ typedef struct Opts {
 	const char *sec_weights, *sec_arena, *sec_state;
 	size_t max_weights;
 	Quant quant;
+	bool compress;      /* --compress auto */
 	FuseOpts fo;
 	const char *cmd;    /* for the header comment */
 } Opts;
@@ -237,7 +243,7 @@ static bool valid_file_name(const char *s)
 
 /* long options without a short letter */
 enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS, OPT_MAX_WEIGHTS, OPT_QUANTIZE,
-       OPT_PRINT_CFLAGS };
+       OPT_PRINT_CFLAGS, OPT_COMPRESS };
 
 static const struct option longs[] = {
 	{ "output", required_argument, 0, 'o' },
@@ -267,6 +273,7 @@ static const struct option longs[] = {
 	{ "no-fuse-dyn-taps", no_argument, 0, OPT_NO_FUSE_DYN_TAPS },
 	{ "max-weights-size", required_argument, 0, OPT_MAX_WEIGHTS },
 	{ "quantize", required_argument, 0, OPT_QUANTIZE },
+	{ "compress", required_argument, 0, OPT_COMPRESS },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, 'V' },
 	{ 0, 0, 0, 0 },
@@ -320,6 +327,11 @@ static void take_option(Opts *o, int c, char **argv)
 	case OPT_QUANTIZE:
 		set_quant(o, optarg);
 		break;
+	case OPT_COMPRESS:
+		if (strcmp(optarg, "auto") && strcmp(optarg, "off"))
+			bad_usage("unknown --compress '%s' (auto or off)", optarg);
+		o->compress = !strcmp(optarg, "auto");
+		break;
 	case OPT_PRINT_CFLAGS: o->print_cflags = true; break;
 	case 'M':  /* gcc's spellings: -MD, -MF FILE (or -MFFILE) */
 		if (!strcmp(optarg, "D"))
@@ -368,7 +380,7 @@ static void check_options(const Opts *o)
 
 static Opts parse_args(int argc, char **argv)
 {
-	Opts o = { .target = "generic", .fit_check = true, .max_weights = WEIGHTS_MAX_BYTES,
+	Opts o = { .target = "generic", .fit_check = true, .compress = true, .max_weights = WEIGHTS_MAX_BYTES,
 		   .fo = { .zero_copy = true, .stream_attn = true, .dyn_taps_row = true, .fold_q_scale = true,
 			   .fold_light_softmax = true, .linear_glu = true, .residual_ln = true, .ln_linear = true } };
 	o.goldens = arena_alloc(sizeof(char *) * (size_t)argc);
@@ -431,6 +443,7 @@ static IR *compile(const Opts *o, bool *dumped)
 	if (!ir)
 		return NULL;
 	fuse_program(ir, &o->fo);
+	compress_weights(ir, o->compress);
 	quant_weights(ir, o->quant);
 	plan_memory(ir);
 	if (o->dump) {

@@ -23,6 +23,8 @@
 size_t quant_tensor_bytes(const Tensor *t)
 {
 	size_t n = (size_t)t->rows * (size_t)t->cols;
+	if (t->cz)
+		return t->cz_bytes + sizeof(float) * (size_t)t->cz_nbook;
 	return t->q ? n + sizeof(float) * (size_t)t->rows : sizeof(float) * n;
 }
 
@@ -46,7 +48,7 @@ void quant_row(const float *w, int n, int8_t *q, float *s)
 
 static void quantize(Tensor *t)
 {
-	if (!t || t->q)
+	if (!t || t->q || t->cz)  /* compressed (compress.c): exact already, and smaller */
 		return;
 	t->q = arena_alloc((size_t)t->rows * (size_t)t->cols);
 	t->qs = arena_alloc(sizeof(float) * (size_t)t->rows);
@@ -54,8 +56,7 @@ static void quantize(Tensor *t)
 		quant_row(t->data + (size_t)r * (size_t)t->cols, t->cols, t->q + (size_t)r * (size_t)t->cols, &t->qs[r]);
 }
 
-/* The weight matrix op o multiplies by, or NULL. */
-static Tensor *matmul_weight(const Op *o)
+Tensor *op_matmul_weight(const Op *o)
 {
 	switch (o->kind) {
 	case OP_LINEAR: case OP_LINEAR_ACC: case OP_LINEAR_ACC_LN: case OP_LN_LINEAR:
@@ -78,8 +79,8 @@ void quant_weights(IR *ir, Quant mode)
 	for (int p = 0; p < 2 && mode != Q_NONE; p++)
 		for (int i = 0; i < ps[p]->nops; i++) {
 			const Op *o = ps[p]->ops[i];
-			Tensor *w = matmul_weight(o);
-			if (!w)
+			Tensor *w = op_matmul_weight(o);
+			if (!w || w->cz)
 				continue;
 			quantize(w);
 			w->act8 = mode == Q_I8;

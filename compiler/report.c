@@ -94,7 +94,8 @@ typedef struct Totals {
 	double soft_macs, head_macs, flat_macs;
 	size_t adapt_bytes, flat_bytes;
 	size_t params;
-	size_t by_kind[3];      /* weight bytes: int8 values, their scales, fp32 */
+	size_t by_kind[4];      /* weight bytes: int8 values, their scales, fp32, compressed */
+	int ncz[4];             /* compressed matrices by CzFormat */
 	size_t step_weights;    /* bytes of weight a decoder step reads */
 } Totals;
 
@@ -139,7 +140,10 @@ static void totals(const IR *ir, Totals *T)
 		const Tensor *t = ir->tensors[j];
 		if (t->kind != T_WEIGHT)
 			continue;
-		if (t->q) {
+		if (t->cz) {
+			T->by_kind[3] += quant_tensor_bytes(t);
+			T->ncz[t->cz_fmt]++;
+		} else if (t->q) {
 			T->by_kind[0] += nfloats(t);
 			T->by_kind[1] += sizeof(float) * (size_t)t->rows;
 		} else {
@@ -198,6 +202,25 @@ static double est_ms(const Target *t, double macs)
 	return macs / (t->macs_per_cycle * t->clock_mhz * 1e6) * 1e3;
 }
 
+/* Each compressed matrix: its format, codebook, stream and ratio. */
+static void compressed_table(const IR *ir, FILE *f)
+{
+	fprintf(f, "%-52s %-10s %6s %6s %9s %9s %7s\n", "compressed matrix", "shape", "format", "values",
+		"nonzero", "bytes", "vs fp32");
+	for (int i = 0; i < ir->ntensors; i++) {
+		const Tensor *t = ir->tensors[i];
+		if (t->kind != T_WEIGHT || !t->cz)
+			continue;
+		size_t n = nfloats(t), nz = 0;
+		for (size_t k = 0; k < n; k++)
+			nz += t->data[k] != 0.0f;
+		fprintf(f, "%-52s %-10s %6s %6d %8.1f%% %9zu %6.1fx\n", t->src,
+			arena_printf("%dx%d", t->rows, t->cols), cz_format_name[t->cz_fmt], t->cz_nbook,
+			100.0 * (double)nz / (double)(n ? n : 1), quant_tensor_bytes(t),
+			4.0 * (double)n / (double)quant_tensor_bytes(t));
+	}
+}
+
 void report_text(const IR *ir, const Target *tg, FILE *f)
 {
 	static Totals T;
@@ -224,10 +247,13 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 			ir->ain && ir->aout && !m->aout.tied ? "embedding and output matrix" : ir->aout && !ir->ain
 			? "output matrix" : "embedding (an output tied to it)", T.flat_bytes,
 			(double)T.flat_bytes / (double)T.adapt_bytes);
-	if (ir->quant != Q_NONE)
-		fprintf(f, "weights: %zu B int8, %zu B of their scales, %zu B fp32; %.2fx smaller than fp32 (%zu B)\n",
-			T.by_kind[0], T.by_kind[1], T.by_kind[2], (double)T.params * 4 / (double)ir->weight_bytes,
-			T.params * 4);
+	if (T.by_kind[3])
+		compressed_table(ir, f);
+	if (ir->quant != Q_NONE || T.by_kind[3])
+		fprintf(f, "weights: %zu B compressed (S4 %d, D4 %d, D8 %d matrices), %zu B int8, %zu B of their scales, "
+			   "%zu B fp32; %.2fx smaller than fp32 (%zu B)\n", T.by_kind[3], T.ncz[CZ_S4], T.ncz[CZ_D4],
+			T.ncz[CZ_D8], T.by_kind[0], T.by_kind[1], T.by_kind[2],
+			(double)T.params * 4 / (double)ir->weight_bytes, T.params * 4);
 	fprintf(f, "memory: weights %zu B (flash), arena %zu B (lower bound %zu B, naive %zu B), state %zu B",
 		ir->weight_bytes, ir->arena_floats * 4, ir->arena_lower_bound * 4, ir->arena_naive * 4,
 		ir->state_floats * 4);
@@ -283,6 +309,23 @@ static json_object *kernel_macs(const IR *ir)
 	return o;
 }
 
+/* name -> {format, values, bytes} for each compressed matrix */
+static json_object *compressed_json(const IR *ir)
+{
+	json_object *o = json_object_new_object();
+	for (int i = 0; i < ir->ntensors; i++) {
+		const Tensor *t = ir->tensors[i];
+		if (t->kind != T_WEIGHT || !t->cz)
+			continue;
+		json_object *r = json_object_new_object();
+		json_object_object_add(r, "format", json_object_new_string(cz_format_name[t->cz_fmt]));
+		json_object_object_add(r, "values", json_object_new_int(t->cz_nbook));
+		json_object_object_add(r, "bytes", json_object_new_int64((int64_t)quant_tensor_bytes(t)));
+		json_object_object_add(o, t->src, r);
+	}
+	return o;
+}
+
 bool report_json(const IR *ir, const Target *tg, const char *path)
 {
 	static Totals T;
@@ -297,6 +340,8 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 	json_object_object_add(o, "weight_bytes_int8", json_object_new_int64((int64_t)T.by_kind[0]));
 	json_object_object_add(o, "weight_bytes_scales", json_object_new_int64((int64_t)T.by_kind[1]));
 	json_object_object_add(o, "weight_bytes_fp32", json_object_new_int64((int64_t)T.by_kind[2]));
+	json_object_object_add(o, "weight_bytes_compressed", json_object_new_int64((int64_t)T.by_kind[3]));
+	json_object_object_add(o, "compressed", compressed_json(ir));
 	json_object_object_add(o, "weight_bytes_as_fp32", json_object_new_int64((int64_t)T.params * 4));
 	json_object_object_add(o, "weight_bytes_decoder_step", json_object_new_int64((int64_t)T.step_weights));
 	if (ir->ain || ir->aout) {

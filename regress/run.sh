@@ -24,7 +24,7 @@ LTCC=${LTCC:-build/ltcc}
 GEN_CFLAGS=${GEN_CFLAGS:-}
 B=${RB:-build/regress}
 G=regress/golden
-models=${*:-"wmt iwslt lm mixed alm plm xenc"}
+models=${*:-"wmt iwslt lm mixed alm plm xenc czm"}
 targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-w8 x86-avx2-w8 generic-i8 x86-avx2-i8"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }

@@ -11,13 +11,13 @@ set -u
 B=build/targets
 G=regress/golden
 targets=${*:-"cortex-m4 cortex-m7 cortex-m55 riscv32"}
-models=${MODELS:-"mixed lm iwslt wmt alm plm xenc"}
+models=${MODELS:-"mixed lm iwslt wmt alm plm xenc czm"}
 # and with --quantize w8, against regress/run.sh's w8 goldens
-models_w8=${MODELS_W8:-"mixed lm"}
+models_w8=${MODELS_W8:-"mixed lm czm"}
 # and with --quantize int8: one run writes the quantized rows, from which
 # the reference settles its near-tie roundings (reference.py --ties, see
 # regress/run.sh), then a run against those goldens decides
-models_i8=${MODELS_I8:-"mixed lm"}
+models_i8=${MODELS_I8:-"mixed lm czm"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }

@@ -137,7 +137,28 @@ MODELS = {
             layer(attn(24, 2), conv("dynamic", 24, 2, 3, False)) for _ in range(2)
         ], cross_heads=4, positions="none", input_dim=32, output_dim=32),
     },
+    # Pruned and weight-shared matrices (see compress_weights): a post-norm
+    # encoder (residual LayerNorm fused into the matmul, dynamic conv with
+    # GLU) and a pre-norm decoder (LayerNorm fused into the next matmul,
+    # dynamic conv without GLU, lightweight conv); an odd FFN width, so a
+    # 4-bit row may start mid-byte.
+    "czm": {
+        "name": "czm", "kind": "encdec", "dim": 48,
+        "src_vocab": 40, "tgt_vocab": 36, "max_source": 16, "max_target": 16,
+        "tokens": TOKENS, "embeddings": "separate", "output": "tied",
+        "encoder": stack("post", False, 75, "relu", True, [
+            layer(attn(24, 2), conv("dynamic", 24, 2, 5, True)),
+            layer(conv("lightweight", 16, 2, 3, False), attn(32, 4)),
+        ]),
+        "decoder": stack("pre", True, 75, "relu", True, [
+            layer(attn(24, 2), conv("dynamic", 24, 2, 3, False)),
+            layer(attn(48, 4), plain=True),
+        ], cross_heads=2),
+    },
 }
+
+# Models whose matrices are made compressible (compress_weights).
+COMPRESSED = {"czm"}
 
 
 class Gen:
@@ -284,6 +305,35 @@ def gen_weights(cfg):
     return g.t
 
 
+def compress_weights(t, seed):
+    """Every 2-D matrix turned into what tools/ltcc-compress writes: the
+    values on a codebook, zeros where pruned. By turns, so each of ltcc's
+    formats is met: 90% pruned with 15 shared values (long gaps, the
+    first row all zero), 60% pruned with 15, 16 shared values unpruned,
+    200 shared values 30% pruned, and left as it is (fp32, which
+    --quantize then quantizes); the embeddings 256 values, unpruned."""
+    rng = np.random.default_rng(seed)
+    mats = [n for n in t if t[n].ndim == 2]
+    for i, n in enumerate(mats):
+        w = t[n].astype(np.float64)
+        if "embed_tokens" in n:
+            sparsity, k = 0.0, 256
+        else:
+            sparsity, k = [(0.9, 15), (0.6, 15), (0.0, 16), (0.3, 200), (0.0, 0)][i % 5]
+            if not k:
+                continue
+        flat = np.abs(w).ravel()
+        keep = np.ones(w.shape, dtype=bool)
+        if sparsity:
+            keep = np.abs(w) > np.quantile(flat, sparsity)
+            if i % 5 == 0:
+                keep[0] = False
+        book = np.quantile(w[keep], (np.arange(k) + 0.5) / k)
+        lab = np.abs(w[..., None] - book).argmin(-1)
+        t[n] = np.where(keep, book[lab], 0.0).astype(np.float32)
+    return t
+
+
 def main(argv):
     if len(argv) < 2 or argv[1].startswith("-"):
         sys.exit("usage: gen_models.py OUTDIR [NAME...]   (names: %s)" % " ".join(MODELS))
@@ -297,7 +347,10 @@ def main(argv):
         with open(os.path.join(outdir, name + ".json"), "w") as f:
             json.dump(cfg, f, indent=1)
             f.write("\n")
-        st.save(os.path.join(outdir, name + ".safetensors"), gen_weights(cfg),
+        w = gen_weights(cfg)
+        if name in COMPRESSED:
+            w = compress_weights(w, zlib.crc32(name.encode()) + 1)
+        st.save(os.path.join(outdir, name + ".safetensors"), w,
                 {"format": "pt", "model": name})
         print("wrote %s/%s.{json,safetensors}" % (outdir, name))
 

@@ -569,11 +569,34 @@ def fold_q_scale(model):
             mod.scaling = 1.0
 
 
+def ltcc_compresses(W):
+    """Does ltcc (--compress auto, its default) store W compressed?  When
+    its values are at most 256 distinct floats (0.0 and -0.0 one) and the
+    smallest of its formats beats fp32 (compiler/compress.c): D8 a byte a
+    weight, D4 half that (16 values at most), S4 a byte per nonzero plus a
+    filler for each 16 positions a gap spans, and those past the last
+    nonzero to the end; each plus 4 bytes a codebook value.  --quantize
+    leaves such a matrix as it is."""
+    v = W.detach().flatten().double().numpy()
+    book = np.unique(np.where(v == 0, 0.0, v))
+    nb, n = len(book), v.size
+    if nb > 256:
+        return False
+    best = n + 4 * nb
+    if nb <= 16:
+        nz = np.flatnonzero(v != 0)
+        last = nz[-1] if nz.size else -1
+        gaps = np.diff(np.concatenate([[-1], nz]))
+        s4 = int(np.sum((gaps + 15) // 16)) + (n - last + 15) // 16
+        best = min(best, (n + 1) // 2 + 4 * nb, s4 + 4 * nb)
+    return best < 4 * n
+
+
 def quantized(name, p):
     """Which parameters --quantize turns into int8 rows: every 2-D one
     except learned position tables (*.embed_positions.weight), which ltcc
-    keeps in float32."""
-    return p.dim() == 2 and not name.endswith("embed_positions.weight")
+    keeps in float32, and those it stores compressed (ltcc_compresses)."""
+    return p.dim() == 2 and not name.endswith("embed_positions.weight") and not ltcc_compresses(p)
 
 
 def quantize_int8(model):

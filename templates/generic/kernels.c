@@ -820,3 +820,222 @@ static void k_conv_dyn_i8(int n, int w, int heads, int K, int P, const float *re
 		k_conv_row(t, n, w, heads, K, P, g, gs, taps, o + (long)t * os);
 	}
 }
+
+/* ---- --compress auto: codebook matrices (compiler/compress.c), decoded
+ * as they are read, never expanded in memory. W[o][i] = cb[index]; the
+ * stream Wz walks the matrix flat, row after row, in format fmt:
+ *   1 (D8) a byte per weight, its index;
+ *   2 (D4) two indices a byte, the earlier in the low nibble;
+ *   3 (S4) the nonzeros, a byte each: the step from the previous one's
+ *          flat position minus one (high nibble), the index (low nibble);
+ *          the entry that steps past a row's end starts the next row. */
+
+/*@ k_cz_row1 k_fma */
+/* x . W[o], one row of x: k_cz_rows for a decoder step */
+static float k_cz_row1(int in, int o, const uint8_t *restrict Wz, const float *restrict cb, int fmt,
+		       const uint8_t **pp, int *pc, const float *x0)
+{
+	float s0 = 0.0f, s1 = 0.0f;
+	int i;
+	if (fmt == 3) {
+		const uint8_t *p = *pp;
+		int c = *pc;
+		for (;;) {
+			unsigned e = *p;
+			int nc = c + (int)(e >> 4) + 1;
+			if (nc >= in)
+				break;
+			p++;
+			c = nc;
+			s0 = K_FMA(cb[e & 15u], x0[c], s0);
+		}
+		*pp = p;
+		*pc = c - in;
+	} else if (fmt == 1) {
+		const uint8_t *w = Wz + (long)o * in;
+		for (i = 0; i + 1 < in; i += 2) {
+			s0 = K_FMA(cb[w[i]], x0[i], s0);
+			s1 = K_FMA(cb[w[i + 1]], x0[i + 1], s1);
+		}
+		if (i < in)
+			s0 = K_FMA(cb[w[i]], x0[i], s0);
+	} else {
+		long f = (long)o * in;
+		for (i = 0; i < in; i++, f++)
+			s0 = K_FMA(cb[(Wz[f >> 1] >> (4 * (f & 1))) & 15u], x0[i], s0);
+	}
+	return s0 + s1;
+}
+
+/*@ k_cz_rows k_fma */
+/* s[r] = x_r . W[o] for r < 4 rows of x (x0..x3; repeat a pointer for
+ * fewer), W[o] the row starting at flat position o * in. S4 walks on from
+ * where the previous row ended: *pp the next entry, *pc the position
+ * before it relative to row o's start (-1 at the matrix's start); both
+ * are left for row o + 1. */
+static void k_cz_rows(int in, int o, const uint8_t *restrict Wz, const float *restrict cb, int fmt,
+		      const uint8_t **pp, int *pc, const float *x0, const float *x1, const float *x2,
+		      const float *x3, float s[4])
+{
+	float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+	int i;
+	if (fmt == 3) {
+		const uint8_t *p = *pp;
+		int c = *pc;
+		for (;;) {
+			unsigned e = *p;
+			int nc = c + (int)(e >> 4) + 1;
+			float v;
+			if (nc >= in)
+				break;
+			p++;
+			c = nc;
+			v = cb[e & 15u];
+			s0 = K_FMA(v, x0[c], s0);
+			s1 = K_FMA(v, x1[c], s1);
+			s2 = K_FMA(v, x2[c], s2);
+			s3 = K_FMA(v, x3[c], s3);
+		}
+		*pp = p;
+		*pc = c - in;
+	} else {
+		long f = (long)o * in;
+		for (i = 0; i < in; i++, f++) {
+			unsigned k = fmt == 1 ? Wz[f] : (Wz[f >> 1] >> (4 * (f & 1))) & 15u;
+			float v = cb[k];
+			s0 = K_FMA(v, x0[i], s0);
+			s1 = K_FMA(v, x1[i], s1);
+			s2 = K_FMA(v, x2[i], s2);
+			s3 = K_FMA(v, x3[i], s3);
+		}
+	}
+	s[0] = s0;
+	s[1] = s1;
+	s[2] = s2;
+	s[3] = s3;
+}
+
+/*@ k_linear_cz k_cz_rows k_cz_row1 k_out */
+/* act(x (n,in) @ W^T (in,out) + b) * scale -> y (n,out), W a codebook
+ * matrix: four rows of x at a time, each weight decoded once for the four */
+static void k_linear_cz(int n, int in, int out, const float *restrict x, int xs,
+			const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc)
+{
+	int t, o, r, k;
+	for (t = 0; t < n; t += 4) {
+		const float *xr[4];
+		const uint8_t *p = Wz;
+		int c = -1;
+		r = n - t < 4 ? n - t : 4;
+		for (k = 0; k < 4; k++)
+			xr[k] = x + (long)(t + (k < r ? k : r - 1)) * xs;
+		for (o = 0; o < out; o++) {
+			float s[4];
+			if (r == 1) {
+				k_out(k_cz_row1(in, o, Wz, cb, fmt, &p, &c, xr[0]), b, o, scale, act, acc, y + (long)t * ys);
+				continue;
+			}
+			k_cz_rows(in, o, Wz, cb, fmt, &p, &c, xr[0], xr[1], xr[2], xr[3], s);
+			for (k = 0; k < r; k++)
+				k_out(s[k], b, o, scale, act, acc, y + (long)(t + k) * ys);
+		}
+	}
+}
+
+/*@ k_linear_ln_cz k_linear_cz k_add_layernorm */
+/* k_linear_ln with a codebook matrix */
+static void k_linear_ln_cz(int n, int in, int out, const float *restrict x, int xs,
+			   const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
+			   float *restrict y, int ys, int c0, int D,
+			   const float *restrict gamma, const float *restrict beta)
+{
+	int t;
+	for (t = 0; t < n; t += 4) {
+		int r = n - t < 4 ? n - t : 4;
+		k_linear_cz(r, in, out, x + (long)t * xs, xs, Wz, cb, fmt, b, y + (long)t * ys + c0, ys, 1.0f, 0, 1);
+		k_add_layernorm(r, D, y + (long)t * ys, ys, 0, 0, gamma, beta, 0);
+	}
+}
+
+/*@ k_ln_linear_cz k_linear_cz k_layernorm */
+/* k_ln_linear with a codebook matrix: two rows normalised into `pair` */
+static void k_ln_linear_cz(int n, int in, int out, const float *restrict x, int xs,
+			   const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
+			   float *restrict y, int ys, int act,
+			   const float *restrict gamma, const float *restrict beta, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_layernorm(r, in, x + (long)t * xs, xs, pair, in, gamma, beta);
+		k_linear_cz(r, in, out, pair, in, Wz, cb, fmt, b, y + (long)t * ys, ys, 1.0f, act, 0);
+	}
+}
+
+/*@ k_linear_glu_cz k_linear_cz k_glu */
+/* k_linear_glu with a codebook matrix: two rows of linear1's output in `pair` */
+static void k_linear_glu_cz(int n, int in, int w, const float *restrict x, int xs,
+			    const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
+			    float *restrict g, int gs, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear_cz(r, in, 2 * w, x + (long)t * xs, xs, Wz, cb, fmt, b, pair, 2 * w, 1.0f, 0, 0);
+		k_glu(r, w, pair, 2 * w, g + (long)t * gs, gs);
+	}
+}
+
+/*@ k_conv_dyn_cz k_linear_cz k_softmax k_conv_row */
+/* k_conv_dyn with a codebook tap projection */
+static void k_conv_dyn_cz(int n, int w, int heads, int K, int P, const float *restrict g, int gs,
+			  const uint8_t *restrict Wz, const float *restrict cb, int fmt, float *restrict o, int os,
+			  float *restrict taps, int sm)
+{
+	int t, h;
+	for (t = 0; t < n; t++) {
+		k_linear_cz(1, w, heads * K, g + (long)t * gs, gs, Wz, cb, fmt, 0, taps, heads * K, 1.0f, 0, 0);
+		if (sm)
+			for (h = 0; h < heads; h++)
+				k_softmax(taps + h * K, K);
+		k_conv_row(t, n, w, heads, K, P, g, gs, taps, o + (long)t * os);
+	}
+}
+
+/*@ k_embed_cz k_sincos */
+/* k_embed with a codebook table: row tok[t] decoded into x[t]; S4 walks
+ * the stream from its start to the row (an embedding is a lookup) */
+static void k_embed_cz(int n, int D, const int32_t *tok, int first_pos, const uint8_t *restrict Ez,
+		       const float *restrict cb, int fmt, float scale, const float *restrict omega,
+		       float *restrict x)
+{
+	int t, i, half = D / 2;
+	for (t = 0; t < n; t++) {
+		float *xr = x + (long)t * D, p = (float)(first_pos + t);
+		long f = (long)tok[t] * D;
+		if (fmt == 3) {
+			const uint8_t *q = Ez;
+			long pos = -1, end = f + D;
+			for (i = 0; i < D; i++)
+				xr[i] = 0.0f;
+			for (;;) {
+				pos += (long)(*q >> 4) + 1;
+				if (pos >= end)
+					break;
+				if (pos >= f)
+					xr[pos - f] = scale * cb[*q & 15u];
+				q++;
+			}
+		} else {
+			for (i = 0; i < D; i++, f++)
+				xr[i] = scale * cb[fmt == 1 ? Ez[f] : (Ez[f >> 1] >> (4 * (f & 1))) & 15u];
+		}
+		for (i = 0; omega && i < half; i++) {
+			float sn, cs;
+			k_sincos(p * omega[i], &sn, &cs);
+			xr[i] += sn;
+			xr[half + i] += cs;
+		}
+	}
+}

@@ -215,6 +215,107 @@ static void test_int8_calls_take_qx_sized_by_the_widest_input(void)
 	CU_ASSERT_EQUAL(k[0].k, K_embed_w8);
 }
 
+/* ---- --compress (compress.c) ---- */
+
+/* W read back from its stream the way the format comment in compress.c
+ * says, written here again from that description alone. */
+static void cz_decode(const Tensor *t, float *w)
+{
+	size_t n = (size_t)t->rows * (size_t)t->cols;
+	if (t->cz_fmt == CZ_S4) {
+		memset(w, 0, sizeof(float) * n);
+		long long pos = -1;
+		for (size_t k = 0; k < t->cz_bytes; k++) {
+			pos += (t->cz[k] >> 4) + 1;
+			if (pos < (long long)n)
+				w[pos] += t->cz_book[t->cz[k] & 15];
+		}
+		CU_ASSERT(pos >= (long long)n);  /* the last entry crosses the end */
+	} else {
+		for (size_t k = 0; k < n; k++)
+			w[k] = t->cz_book[t->cz_fmt == CZ_D8 ? t->cz[k] : (t->cz[k / 2] >> (4 * (k % 2))) & 15];
+	}
+}
+
+static IR *one_matmul(Tensor *W)
+{
+	static Op lin;
+	static Op *ops[1];
+	static Tensor *ts[1];
+	static IR ir;
+	lin = (Op){ .kind = OP_LINEAR, .rows = RW_N, .scale = 1.0f };
+	lin.in[0] = tensor(T_ACT, "x", 4, W->cols), lin.in[1] = W, lin.out = tensor(T_ACT, "y", 4, W->rows);
+	ops[0] = &lin, ts[0] = W;
+	ir = (IR){ .encode = { .ops = ops, .nops = 1 }, .tensors = ts, .ntensors = 1 };
+	return &ir;
+}
+
+/* A pruned matrix with 4 shared values and gaps of up to 70 zeros (two
+ * rows empty): S4, fillers where a gap passes 16, exact when read back,
+ * and the linear goes to k_linear_cz with stream, codebook and format. */
+static void test_compress_sparse_matrix_is_s4_and_exact(void)
+{
+	enum { R = 6, C = 40 };
+	static float d[R * C], back[R * C];
+	const float vals[4] = { -0.5f, 0.25f, 0.75f, 1.5f };
+	for (int k = 0; k < R * C; k++)
+		d[k] = k % 7 == 3 && (k < 40 || k > 120) ? vals[k % 4] : 0.0f;
+	d[R * C - 1] = -0.5f;
+	Tensor *W = tensor(T_WEIGHT, "w_fc", R, C);
+	W->data = d;
+	IR *ir = one_matmul(W);
+	compress_weights(ir, true);
+	quant_weights(ir, Q_W8);  /* leaves it alone */
+	CU_ASSERT_EQUAL_FATAL(W->cz_fmt, CZ_S4);
+	CU_ASSERT_PTR_NULL(W->q);
+	CU_ASSERT_EQUAL(W->cz_nbook, 5);  /* with 0.0 */
+	cz_decode(W, back);
+	CU_ASSERT_EQUAL(memcmp(back, d, sizeof d), 0);
+	CU_ASSERT_EQUAL(ir->weight_bytes, W->cz_bytes + 5 * 4);
+	KCall k[KERN_MAX_CALLS];
+	CU_ASSERT_EQUAL_FATAL(kern_calls(ir->encode.ops[0], 30, k), 1);
+	CU_ASSERT_EQUAL(k[0].k, K_linear_cz);
+	CU_ASSERT_STRING_EQUAL(k[0].a[5].c, "w_fc");
+	CU_ASSERT_STRING_EQUAL(k[0].a[6].c, "w_fc_cb");
+	CU_ASSERT_STRING_EQUAL(k[0].a[7].c, "3");
+	CU_ASSERT_DOUBLE_EQUAL(kern_macs(&k[0]), 30.0 * C * R, 0);
+}
+
+/* Dense shared values: 16 of them in 4 bits (rows of odd width start
+ * mid-byte), 40 in 8; more than 256, or a matrix too small to gain,
+ * stays fp32. */
+static void test_compress_dense_formats_and_refusals(void)
+{
+	enum { R = 5, C = 33 };
+	static float d4[R * C], d8[R * C], f[R * C], small[4] = { 1, 2, 3, 4 }, back[R * C];
+	for (int k = 0; k < R * C; k++) {
+		d4[k] = (float)(k % 16) - 7.5f;
+		d8[k] = (float)(k % 40) * 0.125f - 3.0f;
+		f[k] = (float)k * 0.001f;
+	}
+	Tensor *A = tensor(T_WEIGHT, "a", R, C), *B = tensor(T_WEIGHT, "b", R, C), *F = tensor(T_WEIGHT, "f", R, C);
+	Tensor *S = tensor(T_WEIGHT, "s", 2, 2);
+	A->data = d4, B->data = d8, F->data = f, S->data = small;
+	compress_weights(one_matmul(A), true);
+	CU_ASSERT_EQUAL_FATAL(A->cz_fmt, CZ_D4);
+	CU_ASSERT_EQUAL(A->cz_bytes, (size_t)(R * C + 1) / 2);
+	cz_decode(A, back);
+	CU_ASSERT_EQUAL(memcmp(back, d4, sizeof d4), 0);
+	compress_weights(one_matmul(B), true);
+	CU_ASSERT_EQUAL_FATAL(B->cz_fmt, CZ_D8);
+	CU_ASSERT_EQUAL(B->cz_nbook, 40);
+	cz_decode(B, back);
+	CU_ASSERT_EQUAL(memcmp(back, d8, sizeof d8), 0);
+	compress_weights(one_matmul(F), true);
+	CU_ASSERT_PTR_NULL(F->cz);
+	compress_weights(one_matmul(S), true);
+	CU_ASSERT_PTR_NULL(S->cz);  /* 4 values + a 16-byte codebook: no gain */
+	Tensor *A2 = tensor(T_WEIGHT, "a2", R, C);
+	A2->data = d4;
+	compress_weights(one_matmul(A2), false);  /* --compress off */
+	CU_ASSERT_PTR_NULL(A2->cz);
+}
+
 void register_kernels_suite(void)
 {
 	CU_pSuite s = CU_add_suite("kernels", NULL, NULL);
@@ -229,4 +330,6 @@ void register_kernels_suite(void)
 	ADD_TEST(s, test_w8_zero_row_has_scale_zero);
 	ADD_TEST(s, test_w8_quantizes_matmul_weights_only);
 	ADD_TEST(s, test_int8_calls_take_qx_sized_by_the_widest_input);
+	ADD_TEST(s, test_compress_sparse_matrix_is_s4_and_exact);
+	ADD_TEST(s, test_compress_dense_formats_and_refusals);
 }
