@@ -19,6 +19,9 @@ usage: bench/bench.py [--quick]      (from the repo root, after make)
                                      in place in docs/benchmarks.md
        bench/bench.py --quant        only the quantization section, rewritten
                                      in place in docs/benchmarks.md
+       bench/bench.py --compress     only the compression section (the trained
+                                     models compressed: flash, Cortex-M4
+                                     instructions, held-out metrics)
 """
 import json
 import os
@@ -212,7 +215,9 @@ def main():
     blas = blas_section(timed)
     x86 = x86_profiles(timed, peak)
     prof = profile_section([kernel_profile(make_model(cfg)) for cfg in PROFILE_MODELS], x86)
-    write_doc(peak, rows, x86p, mem, m4, quant_section(*bench_quant()), prof, blas)
+    quant = bench_quant()
+    comp = compress_section(*bench_compress(quant[3]))
+    write_doc(peak, rows, x86p, mem, m4, quant_section(*quant), prof, blas, comp)
 
 
 QUANT_BEGIN, QUANT_END = "<!-- quant: bench/bench.py --quant -->", "<!-- /quant -->"
@@ -255,13 +260,105 @@ def bench_quant():
     return x86, m4, kern, read_real(os.path.join(B, "real"))
 
 
+COMP_BEGIN, COMP_END = "<!-- compress: bench/bench.py --compress -->", "<!-- /compress -->"
+# (label, model file suffix, ltcc options): the trained models dense, and
+# compressed by tools/ltcc-compress (models/*_dc)
+CZ_BUILDS = (("fp32", "", ["--compress", "off"]), ("int8", "", ["--compress", "off", "--quantize", "int8"]),
+             ("compressed", "_dc", []))
+
+
+def bench_compress(real=None):
+    """The trained models dense (fp32, int8) and compressed: flash,
+    Cortex-M4 instructions, and (when real is None, from a full
+    regress/real run) their held-out metrics in C."""
+    rows = []
+    for m in ("dedict", "fortune"):
+        for i, (label, suf, flags) in enumerate(CZ_BUILDS):
+            base = os.path.join(ROOT, "models", m + suf)
+            rep = report(base + ".ltd", flags)
+            ic = icount(base, "cortex-m4", flags, "-cz%d" % i)
+            rows.append((m, label, rep, ic))
+            print("compress %s %s: %d B, encoder %d insns, step %d" % (
+                m, label, rep["weight_bytes"], ic["encoder_insns"], ic["steps_insns"] // ic["steps"]))
+    if real is None:
+        env = dict(os.environ, NW="1000", NF="761", B=os.path.join(B, "real"), LTCC=LTCC)
+        subprocess.run(["sh", os.path.join(ROOT, "regress", "real", "run.sh")], env=env, cwd=ROOT,
+                       capture_output=True, text=True)
+        real = read_real(os.path.join(B, "real"))
+    return rows, real
+
+
+def compress_stages(m):
+    """tools/ltcc-compress's record in models/M_dc.safetensors."""
+    _, meta = st.load(os.path.join(ROOT, "models", m + "_dc.safetensors"), with_metadata=True)
+    return json.loads(meta["compress"])
+
+
+def compress_section(rows, real):
+    L = [COMP_BEGIN, "## Compression: pruned and weight-shared models (`tools/ltcc-compress`, `--compress auto`)", "",
+         "`models/dedict_dc` and `models/fortune_dc` are the trained models after `tools/ltcc-compress`:",
+         "magnitude pruning in steps with fine-tuning between them, then one k-means codebook per matrix",
+         "(16 entries with 0.0, or 256 for the embeddings) with its centroids fine-tuned. ltcc stores each",
+         "matrix as its codebook and a stream of indices (`compiler/compress.c`: S4, a byte per nonzero, for",
+         "the pruned ones; D8 for the embeddings), decoded by the kernels as they read it. Every figure in",
+         "this section comes from one run of `bench/bench.py --compress`.", "",
+         "### Flash and Cortex-M4 instructions (QEMU `-icount shift=0`)", "",
+         "| model | build | weight bytes | vs fp32 | encoder | vs int8 | decoder step (mean) | vs int8 |",
+         "|---|---|---|---|---|---|---|---|"]
+    by = {(m, label): (rep, ic) for m, label, rep, ic in rows}
+    for m, label, rep, ic in rows:
+        f_rep = by[(m, "fp32")][0]
+        i_ic = by[(m, "int8")][1]
+        n = ic["steps"]
+        enc, ienc = ic["encoder_insns"], i_ic["encoder_insns"]
+        L.append("| %s | %s | %d | %.1fx | %s | %s | %.0f | %.2fx |" % (
+            m, label, rep["weight_bytes"], f_rep["weight_bytes"] / rep["weight_bytes"],
+            enc if enc else "-", "%.2fx" % (enc / ienc) if enc and ienc else "-",
+            ic["steps_insns"] / n, (ic["steps_insns"] / n) / (i_ic["steps_insns"] / i_ic["steps"])))
+    L += ["", "What the compressed weights are made of (`ltcc --report-json`):", "",
+          "| model | matrices | S4 | D4 | D8 | their bytes | fp32 tensors (biases, norms, conv taps) |",
+          "|---|---|---|---|---|---|---|"]
+    for m, label, rep, ic in rows:
+        if label != "compressed":
+            continue
+        fm = [v["format"] for v in rep["compressed"].values()]
+        L.append("| %s | %d | %d | %d | %d | %d B | %d B |" % (
+            m, len(fm), fm.count("S4"), fm.count("D4"), fm.count("D8"), rep["weight_bytes_compressed"],
+            rep["weight_bytes_fp32"]))
+    L += ["", "### Task metrics on the whole held-out sets, compiled C (`regress/real`, NW=1000 NF=761)", "",
+          "| model | metric | fp32 | compressed | difference |", "|---|---|---|---|---|"]
+
+    def num(key, word):
+        return _num(real[key], word) if key in real and word + " " in real[key] else None
+    for m, metric, word in (("fortune", "bits/char", "C"), ("dedict", "exact match", "exact"), ("dedict", "CER", "CER")):
+        a, b = num(m + "-fp32", word), num(m + "_dc-cz", word)
+        L.append("| %s | %s | %s | %s | %s |" % (m, metric, "%.4f" % a if a is not None else "-",
+                                                 "%.4f" % b if b is not None else "-",
+                                                 "%+.4f" % (b - a) if None not in (a, b) else "-"))
+    L += ["", "### How `tools/ltcc-compress` got there (PyTorch, held-out sets, from the files' metadata)", ""]
+    for m in ("dedict", "fortune"):
+        c = compress_stages(m)
+        L += ["`%s` (%.1f min one core):" % (c["command"], sum(s.get("seconds", 0) for s in c["stages"]) / 60), "",
+              "| stage | sparsity | held-out |", "|---|---|---|"]
+        for s in c["stages"]:
+            L.append("| %s | %s | %s |" % (s["stage"], s.get("sparsity", ""),
+                                          ", ".join("%s %.4f" % kv for kv in s["metric"].items())))
+        L.append("")
+    L += ["The lines the C figures come from:", "", "```"] + [real[k] for k in sorted(real) if "_dc" in k] + ["```", COMP_END]
+    return L
+
+
+def write_compress_only():
+    rewrite_section(COMP_BEGIN, COMP_END, compress_section(*bench_compress()), "## Commands", "compression")
+
+
 def read_real(d):
     """regress/real's result lines in d, and each dedict build's greedy
     output against fp32's (its driver run on the fp32 reference file, whose
     greedy column is fp32's output)."""
     real = {}
-    for m in ("dedict", "fortune"):
-        for v in ("fp32", "w8", "int8", "peer"):
+    for m in ("dedict", "fortune", "dedict_dc", "fortune_dc"):
+        for v in ("fp32", "w8", "int8", "peer", "cz"):
             path = os.path.join(d, "%s-%s.out" % (m, v))
             if os.path.exists(path):
                 with open(path) as f:
@@ -592,7 +689,7 @@ def write_quant_only():
     rewrite_section(QUANT_BEGIN, QUANT_END, quant_section(*bench_quant()), "## Commands", "quantization")
 
 
-def write_doc(peak, rows, x86p, mem, m4, quant, prof, blas):
+def write_doc(peak, rows, x86p, mem, m4, quant, prof, blas, comp):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
     L = ["# Benchmarks", "",
          "Written by `make bench` (`bench/bench.py`); every figure below comes from one run of it.",
@@ -677,11 +774,13 @@ def write_doc(peak, rows, x86p, mem, m4, quant, prof, blas):
           "a few instructions of their own; on this core, whose memory has no cache to miss, what they buy",
           "is RAM, in the arena column.", ""]
     L += [""] + quant
+    L += [""] + comp
     L += ["", kept_section(ADAPT_BEGIN, ADAPT_END)]
     L += [""] + prof
     L += ["", "## Commands", "", "```", "make bench            # = bench/bench.py: all of the above",
           "bench/adaptive.sh     # the adaptive softmax section (by hand: it is kept as it is)",
           "bench/bench.py --quant   # only the quantization section, rewritten in place",
+          "bench/bench.py --compress  # only the compression section, rewritten in place",
           "bench/bench.py --profile # only the per-kernel profiles (Cortex-M4, x86), rewritten in place",
           "bench/bench.py --blas    # only PyTorch on the reference BLAS and OpenBLAS, rewritten in place",
           "build/ltcc MODEL.ltd --report-json FILE   # the memory figures", "```", ""]
@@ -766,6 +865,10 @@ if __name__ == "__main__":
         os.makedirs(B, exist_ok=True)
         pin()
         write_blas_only()
+    elif "--compress" in sys.argv:
+        os.makedirs(B, exist_ok=True)
+        pin()
+        write_compress_only()
     elif "--quant" in sys.argv:
         os.makedirs(B, exist_ok=True)
         pin()

@@ -79,7 +79,7 @@ void emit_float(FILE *f, float v)
 
 /* ---- kernels: the template's marked chunks that this model calls ---- */
 
-#define MAX_KERNELS 64
+#define MAX_KERNELS 128  /* chunks in one family's template, and generic's with them */
 
 typedef struct Chunk { const char *name, *deps, *text; size_t len; } Chunk;
 
@@ -90,7 +90,9 @@ static int chunks(const char *t, Chunk *c, const char **head, size_t *head_len)
 	const char *p = strstr(t, "\n/*@");
 	*head = t;
 	*head_len = p ? (size_t)(p - t) + 1 : strlen(t);
-	while (p && n < MAX_KERNELS) {
+	while (p) {
+		if (n == MAX_KERNELS)
+			die("a kernel template has more than %d kernels", MAX_KERNELS);
 		p++;                                 /* at the marker */
 		const char *eol = strchr(p, '\n');
 		char *line = arena_printf("%.*s", (int)(eol - p), p);
@@ -163,8 +165,8 @@ static void emit_kernels(Emit *e)
 			int i = 0;
 			while (i < n && strcmp(c[i].name, fc[j].name))
 				i++;
-			if (i == n && n < MAX_KERNELS)
-				n++;
+			if (i == n && n++ == MAX_KERNELS)
+				die("generic and %s kernels together are more than %d", fam, MAX_KERNELS);
 			c[i] = fc[j];
 		}
 	}

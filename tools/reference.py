@@ -592,11 +592,16 @@ def ltcc_compresses(W):
     return best < 4 * n
 
 
-def quantized(name, p):
+def quantized(model, name, p):
     """Which parameters --quantize turns into int8 rows: every 2-D one
     except learned position tables (*.embed_positions.weight), which ltcc
-    keeps in float32, and those it stores compressed (ltcc_compresses)."""
-    return p.dim() == 2 and not name.endswith("embed_positions.weight") and not ltcc_compresses(p)
+    keeps in float32, and those it stores compressed (ltcc_compresses;
+    never in a model with an adaptive input or softmax, which ltcc does not
+    compress)."""
+    if p.dim() != 2 or name.endswith("embed_positions.weight"):
+        return False
+    adaptive = "adaptive_input" in model.cfg or model.cfg.get("output") == "adaptive"
+    return adaptive or not ltcc_compresses(p)
 
 
 def quantize_int8(model):
@@ -605,7 +610,7 @@ def quantize_int8(model):
     lookup reads its int8 rows times their scales, as in w8."""
     fold_q_scale(model)
     for name, p in model.named_parameters():
-        if quantized(name, p):
+        if quantized(model, name, p):
             q, s = i8_rows(p.data)
             p.data = q * s[:, None]
             INT8_WEIGHTS[id(p)] = (q.double(), s)
@@ -623,7 +628,7 @@ def quantize_w8(model):
     Activations, biases, norms and conv kernels stay float32."""
     fold_q_scale(model)
     for name, p in model.named_parameters():
-        if quantized(name, p):
+        if quantized(model, name, p):
             p.data = w8_rows(p.data)
 
 

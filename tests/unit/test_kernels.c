@@ -281,6 +281,35 @@ static void test_compress_sparse_matrix_is_s4_and_exact(void)
 	CU_ASSERT_DOUBLE_EQUAL(kern_macs(&k[0]), 30.0 * C * R, 0);
 }
 
+/* Edge cases of S4: an all-zero matrix, rows narrower than a filler's
+ * step (one filler skips whole rows), one column, gaps of exactly 16 and
+ * 17 (one entry, then a filler and an entry). */
+static void test_compress_s4_edges(void)
+{
+	static float zero[6 * 40], narrow[30 * 3], col[50], gaps[2 * 60], back[6 * 40];
+	narrow[0] = 1.0f, narrow[58] = -2.0f, narrow[89] = 1.0f;
+	col[7] = 0.5f, col[49] = -0.5f;
+	gaps[15] = 3.0f, gaps[32] = -3.0f, gaps[119] = 3.0f;  /* steps 16, then 17, then a long one */
+	struct { float *d; int r, c; } cases[] = { { zero, 6, 40 }, { narrow, 30, 3 }, { col, 50, 1 }, { gaps, 2, 60 } };
+	for (int i = 0; i < 4; i++) {
+		Tensor *W = tensor(T_WEIGHT, "w", cases[i].r, cases[i].c);
+		W->data = cases[i].d;
+		compress_weights(one_matmul(W), true);
+		CU_ASSERT_EQUAL_FATAL(W->cz_fmt, CZ_S4);
+		cz_decode(W, back);
+		CU_ASSERT_EQUAL(memcmp(back, cases[i].d, sizeof(float) * (size_t)(cases[i].r * cases[i].c)), 0);
+	}
+	Tensor *G = tensor(T_WEIGHT, "g", 2, 60);
+	G->data = gaps;
+	compress_weights(one_matmul(G), true);
+	/* 15: step 16 from -1; 32: a filler to 31, then step 1; 119: fillers to
+	 * 112 (five), then step 7; then one filler past the end (120) */
+	CU_ASSERT_EQUAL(G->cz_bytes, 1 + 2 + 6 + 1);
+	CU_ASSERT_EQUAL(G->cz[0] >> 4, 15);
+	CU_ASSERT_EQUAL(G->cz[1] >> 4, 15);
+	CU_ASSERT_EQUAL(G->cz[2] >> 4, 0);
+}
+
 /* Dense shared values: 16 of them in 4 bits (rows of odd width start
  * mid-byte), 40 in 8; more than 256, or a matrix too small to gain,
  * stays fp32. */
@@ -332,4 +361,5 @@ void register_kernels_suite(void)
 	ADD_TEST(s, test_int8_calls_take_qx_sized_by_the_widest_input);
 	ADD_TEST(s, test_compress_sparse_matrix_is_s4_and_exact);
 	ADD_TEST(s, test_compress_dense_formats_and_refusals);
+	ADD_TEST(s, test_compress_s4_edges);
 }
