@@ -101,6 +101,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/robust/run.sh
 	sh tests/import/run.sh
 	sh tests/int8/run.sh
+	sh tests/compress/run.sh
 	sh tests/exp/run.sh
 	sh tests/cxx/run.sh
 	sh tests/ctx/run.sh
@@ -183,14 +184,16 @@ check-fuzz: fuzz-build
 	FB=$(FB) sh fuzz/run.sh -t $(FUZZ_CHECK_SECONDS) $(HARNESSES)
 
 # the two trained models (models/README.md) compiled and linked into one
-# program: a few German words translated, a line of text generated
+# program: a few German words translated (by dedict and by its compressed
+# version, models/dedict_dc), a line of text generated
 demo: deps-build
 	$(MAKE) all
 	@mkdir -p $(B)/demo
 	$(B)/ltcc models/dedict.ltd -t generic -o $(B)/demo/dedict.c
 	$(B)/ltcc models/fortune.ltd -t generic -o $(B)/demo/fortune.c
+	$(B)/ltcc models/dedict_dc.ltd -t generic --prefix dedict_dc -o $(B)/demo/dedict_dc.c
 	$(CC) -std=c99 -O2 -Wall -Wextra -pedantic -I$(B)/demo -o $(B)/demo/demo \
-		tools/demo.c $(B)/demo/dedict.c $(B)/demo/fortune.c -lm
+		tools/demo.c $(B)/demo/dedict.c $(B)/demo/dedict_dc.c $(B)/demo/fortune.c -lm
 	@echo "--- running $(B)/demo/demo ---"
 	@$(B)/demo/demo
 

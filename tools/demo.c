@@ -1,7 +1,9 @@
 /* demo.c — `make demo`: the two trained models, compiled by ltcc and
  * linked into one program through their default prefixes (dedict_,
- * fortune_):
- *   dedict:  German word -> English word, character by character (greedy);
+ * fortune_), and dedict compressed (models/dedict_dc, pruned and weight-
+ * shared by tools/ltcc-compress, prefix dedict_dc_):
+ *   dedict:  German word -> English word, character by character (greedy),
+ *            by the fp32 model and by the compressed one;
  *   fortune: continues a prompt with the character LM (greedy) to the end
  *            of the line.
  * Usage: demo [-p PROMPT] [WORD...]     (default: haus wasser katze buch,
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "dedict.h"
+#include "dedict_dc.h"
 #include "fortune.h"
 
 /* dedict source letters as UTF-8, ids 4.. ; target letters "a".."z", ids 4.. */
@@ -98,26 +101,33 @@ static void print_word(const char *w)
 	printf("  %s%*s", w, cols < 16 ? 16 - cols : 0, "");
 }
 
+/* the English letters of k output ids, padded to `cols` columns */
+static void print_ids(const int32_t *out, int k, int cols)
+{
+	for (int i = 0; i < k; i++)
+		putchar(out[i] >= 4 && out[i] < 4 + (int)strlen(TGT) ? TGT[out[i] - 4] : '?');
+	printf("%*s", k < cols ? cols - k : 0, "");
+}
+
 static int translate(const char *word)
 {
-	int32_t src[DEDICT_MAX_SOURCE], out[DEDICT_MAX_TARGET];
+	int32_t src[DEDICT_MAX_SOURCE], out[DEDICT_MAX_TARGET], cz[DEDICT_DC_MAX_TARGET];
 	int n = encode_word(word, src, DEDICT_MAX_SOURCE);
+	print_word(word);
 	if (n < 0) {
-		print_word(word);
 		printf(" (longer than %d letters)\n", DEDICT_MAX_SOURCE - 1);
 		return 0;
 	}
-	int k = dedict_greedy(src, n, out, 20);
-	if (k < 0) {
-		print_word(word);
-		printf(" dedict_greedy failed: %d\n", k);
+	int k = dedict_greedy(src, n, out, 20), kc = dedict_dc_greedy(src, n, cz, 20);
+	if (k < 0 || kc < 0) {
+		printf(" greedy decoding failed: %d, compressed %d\n", k, kc);
 		return 1;
 	}
-	print_word(word);
 	printf(" ->  ");
-	for (int i = 0; i < k; i++)
-		putchar(out[i] >= 4 && out[i] < 4 + (int)strlen(TGT) ? TGT[out[i] - 4] : '?');
-	printf("    (%d source ids, %d output ids)\n", n, k);
+	print_ids(out, k, 16);
+	printf("  compressed ->  ");
+	print_ids(cz, kc, 0);
+	putchar('\n');
 	return 0;
 }
 
@@ -168,6 +178,8 @@ int main(int argc, char **argv)
 	}
 	printf("dedict: German -> English, character level. D=%d, weights %d bytes, arena %d + state %d bytes\n",
 	       DEDICT_DIM, DEDICT_WEIGHT_BYTES, DEDICT_ARENA_BYTES, DEDICT_STATE_BYTES);
+	printf("dedict compressed (pruned, 4-bit shared weights): weights %d bytes, %.1fx smaller\n",
+	       DEDICT_DC_WEIGHT_BYTES, (double)DEDICT_WEIGHT_BYTES / DEDICT_DC_WEIGHT_BYTES);
 	if (first < argc)
 		for (int i = first; i < argc; i++)
 			bad |= translate(argv[i]);

@@ -73,15 +73,16 @@ build() {
 # on the first NW held-out words for dedict and NF entries for fortune, both
 # at once in the background (one thread each); $B/MODEL-VARIANT.txt, and
 # $B/MODEL-VARIANT.ref.ok once it succeeded.  refs_wait waits for the two.
+# SUFFIX (default none) picks the models' files: dedict$SUFFIX.safetensors.
 refs() {
-	v=$1
+	v=$1 d=dedict${SUFFIX:-} f=fortune${SUFFIX:-}
 	shift
-	rm -f "$B/dedict-$v.ref.ok" "$B/fortune-$v.ref.ok"
-	{ "$PY" $R/ref.py "$@" dedict "$M/dedict.safetensors" "$B/dedict-$v.txt" "$NW" > "$B/dedict-$v.ref.log" \
-	  && : > "$B/dedict-$v.ref.ok"; } &
+	rm -f "$B/$d-$v.ref.ok" "$B/$f-$v.ref.ok"
+	{ "$PY" $R/ref.py "$@" dedict "$M/$d.safetensors" "$B/$d-$v.txt" "$NW" > "$B/$d-$v.ref.log" \
+	  && : > "$B/$d-$v.ref.ok"; } &
 	ref_d=$!
-	{ "$PY" $R/ref.py "$@" fortune "$M/fortune.safetensors" "$B/fortune-$v.txt" "$NF" > "$B/fortune-$v.ref.log" \
-	  && : > "$B/fortune-$v.ref.ok"; } &
+	{ "$PY" $R/ref.py "$@" fortune "$M/$f.safetensors" "$B/$f-$v.txt" "$NF" > "$B/$f-$v.ref.log" \
+	  && : > "$B/$f-$v.ref.ok"; } &
 	ref_f=$!
 }
 refs_wait() { wait "$ref_d"; wait "$ref_f"; }
@@ -257,12 +258,35 @@ if [ -n "$peer_d" ]; then
 	fi
 fi
 
-# the demo: builds with both models under their own prefixes; its tables
+# the compressed models (tools/ltcc-compress, models/*_dc.*): ltcc stores
+# their matrices compressed (--compress auto) and must compute exactly
+# what PyTorch computes with the same weights; and with --quantize int8,
+# which then leaves those matrices alone (their task metrics against fp32
+# are in docs/benchmarks.md, on the full held-out sets)
+SUFFIX=_dc refs cz
+b1=0 b2=0
+build dedict_dc translit cz || b1=1
+build fortune_dc lmbpc cz || b2=1
+refs_wait
+[ $b1 = 1 ] || compare dedict_dc translit cz
+[ $b2 = 1 ] || compare fortune_dc lmbpc cz
+for m in dedict_dc fortune_dc; do
+	h=$(sed -n 's/^#define M_WEIGHT_BYTES *\([0-9]*\).*/\1/p' "$B/$m-cz/m.h")
+	s=$(grep -c 'compressed S4' "$B/$m-cz/m.c")
+	if [ -n "$h" ] && [ "$s" -gt 0 ]; then
+		ok "$m-cz: $s matrices stored S4, $h weight bytes"
+	else
+		bad "$m-cz: no matrix stored compressed (weight bytes ${h:-?})"
+	fi
+done
+
+# the demo: builds with the three models under their own prefixes; its tables
 # are the training scripts' vocabularies
 d=$B/demo
 mkdir -p "$d"
 if "$LTCC" "$M/dedict.ltd" -o "$d/dedict.c" && "$LTCC" "$M/fortune.ltd" -o "$d/fortune.c" \
-   && $CC $CFLAGS_DRV -I"$d" -o "$d/demo" tools/demo.c "$d/dedict.c" "$d/fortune.c" -lm; then
+   && "$LTCC" "$M/dedict_dc.ltd" --prefix dedict_dc -o "$d/dedict_dc.c" \
+   && $CC $CFLAGS_DRV -I"$d" -o "$d/demo" tools/demo.c "$d/dedict.c" "$d/dedict_dc.c" "$d/fortune.c" -lm; then
 	"$d/demo" --vocab > "$d/vocab.c.txt"
 	{ "$PY" $R/ref.py vocab dedict && "$PY" $R/ref.py vocab fortune; } > "$d/vocab.py.txt"
 	if cmp -s "$d/vocab.c.txt" "$d/vocab.py.txt"; then
