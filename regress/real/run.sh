@@ -163,15 +163,22 @@ int8_near() {
 # field N of a driver's line (after the word WORD)
 after() { sed -n "s/.*$2 \([0-9.]*\).*/\1/p" "$B/$1.out"; }
 
-# each variant: PyTorch in the background while ltcc and cc build, then
-# the comparison; dedict by greedy decoding, fortune by bits per character
-refs fp32
-b1=0 b2=0
-build dedict translit fp32 || b1=1
-build fortune lmbpc fp32 || b2=1
-refs_wait
-[ $b1 = 1 ] || compare dedict translit fp32
-[ $b2 = 1 ] || compare fortune lmbpc fp32
+# variant V [OPTION...]: PyTorch in the background (ref.py with the
+# options) while ltcc (with them) and cc build dedict$SUFFIX and
+# fortune$SUFFIX, then the comparison; dedict by greedy decoding, fortune
+# by bits per character
+variant() {
+	vv=$1 vd=dedict${SUFFIX:-} vf=fortune${SUFFIX:-}  # build and refs set v, d and f
+	shift
+	refs "$vv" "$@"
+	b1=0 b2=0
+	build "$vd" translit "$vv" "$@" || b1=1
+	build "$vf" lmbpc "$vv" "$@" || b2=1
+	refs_wait
+	[ $b1 = 1 ] || compare "$vd" translit "$vv"
+	[ $b2 = 1 ] || compare "$vf" lmbpc "$vv"
+}
+variant fp32
 
 # PyTorch's dynamic int8 on the fp32 run's items, in the background (one
 # thread each) through the w8 and int8 runs: its accuracy cost bounds
@@ -185,13 +192,7 @@ if [ -s "$B/fortune-fp32.out" ] && grep -q '^ok' "$B/fortune-fp32.out"; then
 fi
 
 for v in w8 int8; do
-	refs $v --quantize $v
-	b1=0 b2=0
-	build dedict translit $v --quantize $v || b1=1
-	build fortune lmbpc $v --quantize $v || b2=1
-	refs_wait
-	[ $b1 = 1 ] || compare dedict translit $v
-	[ $b2 = 1 ] || compare fortune lmbpc $v
+	variant $v --quantize $v
 done
 
 # what int8 weights cost in accuracy, against fp32 on the same items
@@ -260,16 +261,9 @@ fi
 
 # the compressed models (tools/ltcc-compress, models/*_dc.*): ltcc stores
 # their matrices compressed (--compress auto) and must compute exactly
-# what PyTorch computes with the same weights; and with --quantize int8,
-# which then leaves those matrices alone (their task metrics against fp32
-# are in docs/benchmarks.md, on the full held-out sets)
-SUFFIX=_dc refs cz
-b1=0 b2=0
-build dedict_dc translit cz || b1=1
-build fortune_dc lmbpc cz || b2=1
-refs_wait
-[ $b1 = 1 ] || compare dedict_dc translit cz
-[ $b2 = 1 ] || compare fortune_dc lmbpc cz
+# what PyTorch computes with the same weights (their task metrics against
+# fp32 are in docs/benchmarks.md, on the full held-out sets)
+SUFFIX=_dc variant cz
 for m in dedict_dc fortune_dc; do
 	h=$(sed -n 's/^#define M_WEIGHT_BYTES *\([0-9]*\).*/\1/p' "$B/$m-cz/m.h")
 	s=$(grep -c 'compressed S4' "$B/$m-cz/m.c")

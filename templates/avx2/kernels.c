@@ -187,6 +187,33 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	}
 }
 
+/*@ k_linear_cz k_linear k_cz_decode k_linear_cz_walk */
+/* k_linear with a codebook matrix: four of its rows decoded at a time
+ * into a panel on the stack, which k_linear's tiles then multiply (for
+ * all rows of x while it is in L1). Fewer than four rows of x (a decoder
+ * step), or rows of W wider than K_CZ_PANEL, are walked as the stream
+ * goes (templates/generic): decoding a row costs more than one dot
+ * product saves. No more than four rows of W are ever dense. */
+#define K_CZ_PANEL 1024
+static void k_linear_cz(int n, int in, int out, const float *restrict x, int xs,
+			const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc)
+{
+	float panel[4 * K_CZ_PANEL] __attribute__((aligned(32)));
+	const uint8_t *p = Wz;
+	int o, j, r, c = -1;
+	if (n < 4 || in > K_CZ_PANEL) {
+		k_linear_cz_walk(n, in, out, x, xs, Wz, cb, fmt, b, y, ys, scale, act, acc);
+		return;
+	}
+	for (o = 0; o < out; o += r) {
+		r = out - o < 4 ? out - o : 4;
+		for (j = 0; j < r; j++)
+			k_cz_decode(in, o + j, Wz, cb, fmt, &p, &c, panel + (long)j * in);
+		k_linear(n, in, r, x, xs, panel, b ? b + o : 0, y + o, ys, scale, act, acc);
+	}
+}
+
 /*@ k_linear_glu k_tile34 k_tile24 k_exp */
 /* the generic k_linear_glu (g = GLU(x @ W^T + b), W (2w, in)) without its
  * pair buffer: each tile takes two outputs of the first half and their two

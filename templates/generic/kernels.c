@@ -831,7 +831,10 @@ static void k_conv_dyn_i8(int n, int w, int heads, int K, int P, const float *re
  *          the entry that steps past a row's end starts the next row. */
 
 /*@ k_cz_row1 k_fma */
-/* x . W[o], one row of x: k_cz_rows for a decoder step */
+/* x . W[o], one row of x: k_cz_rows for a decoder step. S4 takes two
+ * entries a step into two sums, so that one's multiply-add need not wait
+ * for the other's (the second is read only when the first stays in the
+ * row, and then it exists: a row always ends on an entry) */
 static float k_cz_row1(int in, int o, const uint8_t *restrict Wz, const float *restrict cb, int fmt,
 		       const uint8_t **pp, int *pc, const float *x0)
 {
@@ -841,13 +844,21 @@ static float k_cz_row1(int in, int o, const uint8_t *restrict Wz, const float *r
 		const uint8_t *p = *pp;
 		int c = *pc;
 		for (;;) {
-			unsigned e = *p;
-			int nc = c + (int)(e >> 4) + 1;
-			if (nc >= in)
+			unsigned e0 = p[0], e1;
+			int c0 = c + (int)(e0 >> 4) + 1, c1;
+			if (c0 >= in)
 				break;
-			p++;
-			c = nc;
-			s0 = K_FMA(cb[e & 15u], x0[c], s0);
+			e1 = p[1];
+			c1 = c0 + (int)(e1 >> 4) + 1;
+			s0 = K_FMA(cb[e0 & 15u], x0[c0], s0);
+			if (c1 >= in) {
+				p++;
+				c = c0;
+				break;
+			}
+			s1 = K_FMA(cb[e1 & 15u], x0[c1], s1);
+			p += 2;
+			c = c1;
 		}
 		*pp = p;
 		*pc = c - in;
@@ -915,12 +926,53 @@ static void k_cz_rows(int in, int o, const uint8_t *restrict Wz, const float *re
 	s[3] = s3;
 }
 
-/*@ k_linear_cz k_cz_rows k_cz_row1 k_out */
+/*@ k_cz_decode */
+/* row o of a codebook matrix into w (in floats); S4 walks on from *pp,
+ * *pc as k_cz_rows does: for a family that multiplies dense rows faster
+ * than it walks sparse ones */
+static void k_cz_decode(int in, int o, const uint8_t *restrict Wz, const float *restrict cb, int fmt,
+			const uint8_t **pp, int *pc, float *restrict w)
+{
+	int i;
+	if (fmt == 3) {
+		const uint8_t *p = *pp;
+		int c = *pc;
+		for (i = 0; i < in; i++)
+			w[i] = 0.0f;
+		for (;;) {
+			unsigned e = *p;
+			int nc = c + (int)(e >> 4) + 1;
+			if (nc >= in)
+				break;
+			p++;
+			c = nc;
+			w[c] = cb[e & 15u];
+		}
+		*pp = p;
+		*pc = c - in;
+	} else {
+		long f = (long)o * in;
+		for (i = 0; i < in; i++, f++)
+			w[i] = cb[fmt == 1 ? Wz[f] : (Wz[f >> 1] >> (4 * (f & 1))) & 15u];
+	}
+}
+
+/*@ k_linear_cz k_linear_cz_walk */
 /* act(x (n,in) @ W^T (in,out) + b) * scale -> y (n,out), W a codebook
- * matrix: four rows of x at a time, each weight decoded once for the four */
+ * matrix: k_linear_cz_walk */
 static void k_linear_cz(int n, int in, int out, const float *restrict x, int xs,
 			const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
 			float *restrict y, int ys, float scale, int act, int acc)
+{
+	k_linear_cz_walk(n, in, out, x, xs, Wz, cb, fmt, b, y, ys, scale, act, acc);
+}
+
+/*@ k_linear_cz_walk k_cz_rows k_cz_row1 k_out */
+/* k_linear_cz as the stream is walked: four rows of x at a time, each
+ * weight decoded once for the four; a decoder step's one row alone */
+static void k_linear_cz_walk(int n, int in, int out, const float *restrict x, int xs,
+			     const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
+			     float *restrict y, int ys, float scale, int act, int acc)
 {
 	int t, o, r, k;
 	for (t = 0; t < n; t += 4) {
@@ -944,18 +996,15 @@ static void k_linear_cz(int n, int in, int out, const float *restrict x, int xs,
 }
 
 /*@ k_linear_ln_cz k_linear_cz k_add_layernorm */
-/* k_linear_ln with a codebook matrix */
+/* k_linear_ln with a codebook matrix: all rows in one k_linear_cz call
+ * (the stream walked once per four rows), then their LayerNorms */
 static void k_linear_ln_cz(int n, int in, int out, const float *restrict x, int xs,
 			   const uint8_t *restrict Wz, const float *restrict cb, int fmt, const float *restrict b,
 			   float *restrict y, int ys, int c0, int D,
 			   const float *restrict gamma, const float *restrict beta)
 {
-	int t;
-	for (t = 0; t < n; t += 4) {
-		int r = n - t < 4 ? n - t : 4;
-		k_linear_cz(r, in, out, x + (long)t * xs, xs, Wz, cb, fmt, b, y + (long)t * ys + c0, ys, 1.0f, 0, 1);
-		k_add_layernorm(r, D, y + (long)t * ys, ys, 0, 0, gamma, beta, 0);
-	}
+	k_linear_cz(n, in, out, x, xs, Wz, cb, fmt, b, y + c0, ys, 1.0f, 0, 1);
+	k_add_layernorm(n, D, y, ys, 0, 0, gamma, beta, 0);
 }
 
 /*@ k_ln_linear_cz k_linear_cz k_layernorm */
