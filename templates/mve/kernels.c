@@ -2,57 +2,194 @@
  * Cortex-M55 (ltcc templates/mve/kernels.c, layered over templates/generic) ---- */
 #include <arm_mve.h>
 
-/*@ k_linear k_out */
-/* act(x (n,in) @ W^T + b) * scale -> y: four outputs at a time, 4 input
- * channels a step, one x vector loaded per four VFMA.F32 on q registers,
- * the four sums named (an array of them GCC keeps on the stack, storing
- * all four every step); the in % 4 last channels in one predicated step
- * (vctp32q; predicating every step costs a VPST per load); the out % 4
- * last outputs one at a time */
+/*@ k_mve_sum */
+/* the sum of a vector's four lanes */
+static float k_mve_sum(float32x4_t a)
+{
+	return (vgetq_lane_f32(a, 0) + vgetq_lane_f32(a, 1)) + (vgetq_lane_f32(a, 2) + vgetq_lane_f32(a, 3));
+}
+
+/*@ k_dot22 k_mve_sum */
+/* s[r][j] = x_r . W[j] for two rows of x (x0, x0 + xs) and two rows of W
+ * (w0, w0 + in), four channels a step: two x and two W vectors loaded per
+ * four VFMA.F32, the four sums and the four loads in Helium's eight q
+ * registers (a wider tile spills); the in % 4 last channels in one
+ * predicated step (vctp32q) */
+static void k_dot22(int in, const float *x0, int xs, const float *w0, float s[2][2])
+{
+	const float *x1 = x0 + xs, *w1 = w0 + in;
+	float32x4_t a00 = vdupq_n_f32(0.0f), a01 = a00, a10 = a00, a11 = a00;
+	int i;
+	for (i = 0; i + 4 <= in; i += 4) {  /* pointers stepped, not indexed: loads with writeback */
+		float32x4_t u = vld1q_f32(x0), v = vld1q_f32(x1), w = vld1q_f32(w0);
+		a00 = vfmaq_f32(a00, u, w);
+		a10 = vfmaq_f32(a10, v, w);
+		w = vld1q_f32(w1);
+		a01 = vfmaq_f32(a01, u, w);
+		a11 = vfmaq_f32(a11, v, w);
+		x0 += 4, x1 += 4, w0 += 4, w1 += 4;
+	}
+	if (i < in) {
+		mve_pred16_t p = vctp32q((uint32_t)(in - i));
+		float32x4_t u = vld1q_z_f32(x0, p), v = vld1q_z_f32(x1, p), w = vld1q_z_f32(w0, p);
+		a00 = vfmaq_f32(a00, u, w);
+		a10 = vfmaq_f32(a10, v, w);
+		w = vld1q_z_f32(w1, p);
+		a01 = vfmaq_f32(a01, u, w);
+		a11 = vfmaq_f32(a11, v, w);
+	}
+	s[0][0] = k_mve_sum(a00);
+	s[0][1] = k_mve_sum(a01);
+	s[1][0] = k_mve_sum(a10);
+	s[1][1] = k_mve_sum(a11);
+}
+
+/*@ k_dot1 k_mve_sum */
+/* x . w over in channels, four a step, the last ones predicated */
+static float k_dot1(int in, const float *x, const float *w)
+{
+	float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0;
+	int i;
+	for (i = 0; i + 8 <= in; i += 8) {
+		a0 = vfmaq_f32(a0, vld1q_f32(x + i), vld1q_f32(w + i));
+		a1 = vfmaq_f32(a1, vld1q_f32(x + i + 4), vld1q_f32(w + i + 4));
+	}
+	for (; i < in; i += 4) {
+		mve_pred16_t p = vctp32q((uint32_t)(in - i));
+		a0 = vfmaq_f32(a0, vld1q_z_f32(x + i, p), vld1q_z_f32(w + i, p));
+	}
+	return k_mve_sum(vaddq_f32(a0, a1));
+}
+
+/*@ k_dot14 k_mve_sum */
+/* s[j] = x . W[j] for four rows of W (w0, in apart): one x vector loaded
+ * per four W vectors and four VFMA.F32, for a decoder step's one row */
+static void k_dot14(int in, const float *x, const float *w0, float s[4])
+{
+	const float *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
+	float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
+	int i;
+	for (i = 0; i + 4 <= in; i += 4) {
+		float32x4_t u = vld1q_f32(x);
+		a0 = vfmaq_f32(a0, u, vld1q_f32(w0));
+		a1 = vfmaq_f32(a1, u, vld1q_f32(w1));
+		a2 = vfmaq_f32(a2, u, vld1q_f32(w2));
+		a3 = vfmaq_f32(a3, u, vld1q_f32(w3));
+		x += 4, w0 += 4, w1 += 4, w2 += 4, w3 += 4;
+	}
+	if (i < in) {
+		mve_pred16_t p = vctp32q((uint32_t)(in - i));
+		float32x4_t u = vld1q_z_f32(x, p);
+		a0 = vfmaq_f32(a0, u, vld1q_z_f32(w0, p));
+		a1 = vfmaq_f32(a1, u, vld1q_z_f32(w1, p));
+		a2 = vfmaq_f32(a2, u, vld1q_z_f32(w2, p));
+		a3 = vfmaq_f32(a3, u, vld1q_z_f32(w3, p));
+	}
+	s[0] = k_mve_sum(a0);
+	s[1] = k_mve_sum(a1);
+	s[2] = k_mve_sum(a2);
+	s[3] = k_mve_sum(a3);
+}
+
+/*@ k_linear k_out k_dot22 k_dot14 k_dot1 */
+/* act(x (n,in) @ W^T + b) * scale -> y: two rows of x by two outputs at a
+ * time (k_dot22), each W vector loaded once for two rows and each x vector
+ * for two outputs; a last odd row (a decoder step's) four outputs at a
+ * time (k_dot14); the outputs left one at a time (k_dot1) */
 static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 		     const float *restrict W, const float *restrict b,
 		     float *restrict y, int ys, float scale, int act, int acc)
 {
-	int t, o, i, j;
-	for (t = 0; t < n; t++) {
+	int t, o, r;
+	for (t = 0; t + 2 <= n; t += 2) {
 		const float *xr = x + (long)t * xs;
-		float *yr = y + (long)t * ys;
+		float *y0 = y + (long)t * ys, *y1 = y0 + ys;
+		for (o = 0; o + 2 <= out; o += 2) {
+			float s[2][2];
+			k_dot22(in, xr, xs, W + (long)o * in, s);
+			k_out(s[0][0], b, o, scale, act, acc, y0);
+			k_out(s[0][1], b, o + 1, scale, act, acc, y0);
+			k_out(s[1][0], b, o, scale, act, acc, y1);
+			k_out(s[1][1], b, o + 1, scale, act, acc, y1);
+		}
+		for (; o < out; o++)
+			for (r = 0; r < 2; r++)
+				k_out(k_dot1(in, xr + (long)r * xs, W + (long)o * in), b, o, scale, act, acc, y0 + (long)r * ys);
+	}
+	if (t < n) {  /* a decoder step's one row, or the last of an odd n */
+		const float *xr = x + (long)t * xs;
+		float *yr = y + (long)t * ys, s[4];
 		for (o = 0; o + 4 <= out; o += 4) {
-			const float *w0 = W + (long)o * in, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
-			float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0;
-			float s[4];
-			for (i = 0; i + 4 <= in; i += 4) {
-				float32x4_t xv = vld1q_f32(xr + i);
-				a0 = vfmaq_f32(a0, xv, vld1q_f32(w0 + i));
-				a1 = vfmaq_f32(a1, xv, vld1q_f32(w1 + i));
-				a2 = vfmaq_f32(a2, xv, vld1q_f32(w2 + i));
-				a3 = vfmaq_f32(a3, xv, vld1q_f32(w3 + i));
-			}
-			if (i < in) {  /* the in % 4 last, the other lanes read as 0 */
-				mve_pred16_t p = vctp32q((uint32_t)(in - i));
-				float32x4_t xv = vld1q_z_f32(xr + i, p);
-				a0 = vfmaq_f32(a0, xv, vld1q_z_f32(w0 + i, p));
-				a1 = vfmaq_f32(a1, xv, vld1q_z_f32(w1 + i, p));
-				a2 = vfmaq_f32(a2, xv, vld1q_z_f32(w2 + i, p));
-				a3 = vfmaq_f32(a3, xv, vld1q_z_f32(w3 + i, p));
-			}
-			s[0] = vgetq_lane_f32(a0, 0) + vgetq_lane_f32(a0, 1) + vgetq_lane_f32(a0, 2) + vgetq_lane_f32(a0, 3);
-			s[1] = vgetq_lane_f32(a1, 0) + vgetq_lane_f32(a1, 1) + vgetq_lane_f32(a1, 2) + vgetq_lane_f32(a1, 3);
-			s[2] = vgetq_lane_f32(a2, 0) + vgetq_lane_f32(a2, 1) + vgetq_lane_f32(a2, 2) + vgetq_lane_f32(a2, 3);
-			s[3] = vgetq_lane_f32(a3, 0) + vgetq_lane_f32(a3, 1) + vgetq_lane_f32(a3, 2) + vgetq_lane_f32(a3, 3);
-			for (j = 0; j < 4; j++)
-				k_out(s[j], b, o + j, scale, act, acc, yr);
+			k_dot14(in, xr, W + (long)o * in, s);
+			for (r = 0; r < 4; r++)
+				k_out(s[r], b, o + r, scale, act, acc, yr);
 		}
-		for (; o < out; o++) {
-			const float *wr = W + (long)o * in;
-			float32x4_t a0 = vdupq_n_f32(0.0f);
-			for (i = 0; i < in; i += 4) {
-				mve_pred16_t p = vctp32q((uint32_t)(in - i));
-				a0 = vfmaq_f32(a0, vld1q_z_f32(xr + i, p), vld1q_z_f32(wr + i, p));
-			}
-			k_out(vgetq_lane_f32(a0, 0) + vgetq_lane_f32(a0, 1) + vgetq_lane_f32(a0, 2) + vgetq_lane_f32(a0, 3),
-			      b, o, scale, act, acc, yr);
+		for (; o < out; o++)
+			k_out(k_dot1(in, xr, W + (long)o * in), b, o, scale, act, acc, yr);
+	}
+}
+
+/*@ k_dots */
+/* the generic k_dots (sc[j] = q . k_j, n >= 1 rows ks apart): four keys a
+ * vector, their channel c gathered (VLDRW with byte offsets 0, ks, 2ks,
+ * 3ks) and multiplied by q[c], so each score is still summed down its
+ * channels in order; the n % 4 last keys one by one */
+static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
+{
+	uint32x4_t off = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)ks * 4u);
+	int c, j;
+	for (j = 0; j + 4 <= n; j += 4) {
+		const float *kr = k + (long)j * ks;
+		float32x4_t s = vdupq_n_f32(0.0f);
+		for (c = 0; c < hd; c++)
+			s = vfmaq_n_f32(s, vldrwq_gather_offset_f32(kr + c, off), q[c]);
+		vst1q_f32(sc + j, s);
+	}
+	for (; j < n; j++) {
+		const float *kr = k + (long)j * ks;
+		float s = 0.0f;
+		for (c = 0; c < hd; c++)
+			s += q[c] * kr[c];
+		sc[j] = s;
+	}
+}
+
+/*@ k_wsum */
+/* the generic k_wsum (o[c] += sum_j p[j] v_j[c], n >= 1 rows vs apart):
+ * sixteen channels at a time in four q registers while every row passes,
+ * each v vector loaded once and multiplied by p[j]; then four at a time,
+ * the last ones predicated (vctp32q: predicated loads cost a VPST each, so
+ * only there) */
+static void k_wsum(int hd, const float *p, const float *v, int vs, int n, float *o)
+{
+	int c, j;
+	for (c = 0; c + 16 <= hd; c += 16) {
+		float32x4_t a0 = vld1q_f32(o + c), a1 = vld1q_f32(o + c + 4);
+		float32x4_t a2 = vld1q_f32(o + c + 8), a3 = vld1q_f32(o + c + 12);
+		const float *vr = v + c;
+		for (j = 0; j < n; j++, vr += vs) {
+			float pj = p[j];
+			a0 = vfmaq_n_f32(a0, vld1q_f32(vr), pj);
+			a1 = vfmaq_n_f32(a1, vld1q_f32(vr + 4), pj);
+			a2 = vfmaq_n_f32(a2, vld1q_f32(vr + 8), pj);
+			a3 = vfmaq_n_f32(a3, vld1q_f32(vr + 12), pj);
 		}
+		vst1q_f32(o + c, a0);
+		vst1q_f32(o + c + 4, a1);
+		vst1q_f32(o + c + 8, a2);
+		vst1q_f32(o + c + 12, a3);
+	}
+	for (; c < hd; c += 4) {
+		mve_pred16_t m = vctp32q((uint32_t)(hd - c));
+		float32x4_t a = vld1q_z_f32(o + c, m);
+		const float *vr = v + c;
+		if (hd - c >= 4)
+			for (j = 0; j < n; j++, vr += vs)
+				a = vfmaq_n_f32(a, vld1q_f32(vr), p[j]);
+		else
+			for (j = 0; j < n; j++, vr += vs)
+				a = vfmaq_n_f32(a, vld1q_z_f32(vr, m), p[j]);
+		vst1q_p_f32(o + c, a, m);
 	}
 }
 
