@@ -14,14 +14,17 @@
  *   CZ_D8  one byte per weight, its codebook index;
  *   CZ_D4  two per byte, the earlier weight in the low nibble (a row may
  *          start mid-byte when cols is odd); at most 16 entries;
- *   CZ_S4  the nonzero weights only, one byte each: high nibble = the step
- *          from the previous nonzero's flat position, minus one (the first
- *          steps from -1), low nibble = its codebook index. A gap over 16
- *          takes filler entries (step 16, the index of 0.0), and fillers
- *          run on past the last row's end, so a kernel walking a row always
- *          meets the entry that ends it (Deep Compression's relative
- *          indices, with the codebook index in the same byte). At most 16
- *          entries, 0.0 among them when a filler is needed inside. */
+ *   CZ_S4  the nonzero weights only, one byte each: high nibble s, low
+ *          nibble i. i > 0: the weight cb[i], s + 1 positions after the
+ *          previous entry's flat position (the first counts from -1); i =
+ *          0, a skip: 16 (s + 1) positions on, over zeros, and cb[0] = 0.0
+ *          (so a kernel may apply it as it does any entry). Skips run on
+ *          past the last row's end, so a kernel walking a row always meets
+ *          the entry that ends it. Deep Compression's relative indices, with
+ *          the codebook index in the same byte; a skip spans up to 256
+ *          zeros where a plain filler of step 16 would span 16 (at 88%
+ *          sparsity that is a fifth fewer of them: measured on
+ *          fortune_dc, 6356 against 7747). At most 16 entries, 0.0 first. */
 #include <string.h>
 #include "ltcc.h"
 
@@ -58,30 +61,39 @@ static int codebook(const Tensor *t, float *book)
 	return nb;
 }
 
-/* S4's stream into out (NULL: only count); its length in bytes. A filler
- * inside the matrix only follows a zero, so the codebook then has 0.0; one
- * past the end is never applied. */
+/* Skips from `last` until at most 16 positions before `to`, into out
+ * (NULL: only count); their number. */
+static size_t s4_skips(long long *last, long long to, uint8_t *out)
+{
+	size_t len = 0;
+	while (to - *last > 16) {
+		long long k = (to - *last - 1) / 16;  /* blocks of 16 that leave a step in [1, 16] */
+		k = k > 16 ? 16 : k;
+		if (out)
+			out[len] = (uint8_t)((k - 1) << 4);
+		len++;
+		*last += 16 * k;
+	}
+	return len;
+}
+
+/* S4's stream into out (NULL: only count); its length in bytes. `book`
+ * holds 0.0 first, then the nonzero values in order (nb in all). */
 static size_t s4_stream(const Tensor *t, const float *book, int nb, uint8_t *out)
 {
 	size_t n = (size_t)t->rows * (size_t)t->cols, len = 0;
-	int zero = index_of(book, nb, 0.0f);
-	uint8_t filler = (uint8_t)(15 << 4 | (zero < nb && book[zero] == 0.0f ? zero : 0));
 	long long last = -1;
 	for (size_t i = 0; i < n; i++) {
 		if (t->data[i] == 0.0f)
 			continue;
-		for (; (long long)i - last > 16; last += 16, len++)
-			if (out)
-				out[len] = filler;
+		len += s4_skips(&last, (long long)i, out ? out + len : NULL);
 		if (out)
-			out[len] = (uint8_t)(((long long)i - last - 1) << 4 | index_of(book, nb, t->data[i]));
+			out[len] = (uint8_t)(((long long)i - last - 1) << 4 | (1 + index_of(book + 1, nb - 1, t->data[i])));
 		len++;
 		last = (long long)i;
 	}
-	for (; last < (long long)n; last += 16, len++)  /* cross the last row's end */
-		if (out)
-			out[len] = filler;
-	return len;
+	/* skips to n or past it: the last row's end crossed (at least one) */
+	return len + s4_skips(&last, (long long)n + 16, out ? out + len : NULL);
 }
 
 static void dense_stream(const Tensor *t, const float *book, int nb, bool four, uint8_t *out)
@@ -103,23 +115,31 @@ static void compress(Tensor *t)
 	int nb = codebook(t, book);
 	if (nb == 0)
 		return;
-	size_t n = (size_t)t->rows * (size_t)t->cols, cb = sizeof(float) * (size_t)nb;
+	size_t n = (size_t)t->rows * (size_t)t->cols, cb = sizeof(float) * (size_t)nb;  /* D8, D4 */
 	size_t best = sizeof(float) * n, sz;
 	CzFormat fmt = CZ_NONE;
 	if ((sz = n + cb) < best)
 		best = sz, fmt = CZ_D8;
 	if (nb <= 16 && (sz = (n + 1) / 2 + cb) < best)
 		best = sz, fmt = CZ_D4;
-	size_t s4 = nb <= 16 ? s4_stream(t, book, nb, NULL) : 0;
-	if (nb <= 16 && s4 + cb < best)
-		best = s4 + cb, fmt = CZ_S4;
+	/* S4's codebook: 0.0 first (added if the matrix has no zero), then the rest */
+	float sbook[CZ_MAX_BOOK + 1] = { 0.0f };
+	int z = index_of(book, nb, 0.0f), ns = 1;
+	for (int k = 0; k < nb; k++)
+		if (k != z || book[k] != 0.0f)
+			sbook[ns++] = book[k];
+	size_t s4 = ns <= 16 ? s4_stream(t, sbook, ns, NULL) : 0;
+	if (ns <= 16 && (sz = s4 + sizeof(float) * (size_t)ns) < best)
+		best = sz, fmt = CZ_S4;
 	if (fmt == CZ_NONE)
 		return;
+	if (fmt == CZ_S4)
+		memcpy(book, sbook, sizeof(float) * (size_t)(nb = ns));
 	t->cz_fmt = fmt;
 	t->cz_bytes = fmt == CZ_S4 ? s4 : fmt == CZ_D4 ? (n + 1) / 2 : n;
 	t->cz = arena_alloc(t->cz_bytes);
-	t->cz_book = arena_alloc(cb);
-	memcpy(t->cz_book, book, cb);
+	t->cz_book = arena_alloc(sizeof(float) * (size_t)nb);
+	memcpy(t->cz_book, book, sizeof(float) * (size_t)nb);
 	t->cz_nbook = nb;
 	if (fmt == CZ_S4)
 		s4_stream(t, book, nb, t->cz);

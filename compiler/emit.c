@@ -224,7 +224,7 @@ static const char *cz_comment(const Tensor *t)
 	static const char *const how[] = {
 		[CZ_D8] = "one byte per weight, its codebook index",
 		[CZ_D4] = "two codebook indices a byte, the earlier in the low nibble",
-		[CZ_S4] = "the nonzeros, a byte each: step from the previous one - 1 (high nibble), codebook index (low); fillers step 16 onto 0.0",
+		[CZ_S4] = "the nonzeros, a byte each: s (high nibble), i (low); i > 0: cb[i] at s + 1 positions on, i = 0: skip 16 (s + 1) zeros",
 	};
 	return arena_printf(", compressed %s: %d codebook values, %s", cz_format_name[t->cz_fmt], t->cz_nbook,
 			    how[t->cz_fmt]);

@@ -574,9 +574,10 @@ def ltcc_compresses(W):
     its values are at most 256 distinct floats (0.0 and -0.0 one) and the
     smallest of its formats beats fp32 (compiler/compress.c): D8 a byte a
     weight, D4 half that (16 values at most), S4 a byte per nonzero plus a
-    filler for each 16 positions a gap spans, and those past the last
-    nonzero to the end; each plus 4 bytes a codebook value.  --quantize
-    leaves such a matrix as it is."""
+    skip for each 256 positions of zeros a gap over 16 spans (rounded to
+    16s), and those past the last nonzero to the end; D8 and D4 plus 4 bytes
+    a codebook value, S4 plus 4 for each of 0.0 and the nonzero values (16
+    at most).  --quantize leaves such a matrix as it is."""
     v = W.detach().flatten().double().numpy()
     book = np.unique(np.where(v == 0, 0.0, v))
     nb, n = len(book), v.size
@@ -584,11 +585,16 @@ def ltcc_compresses(W):
         return False
     best = n + 4 * nb
     if nb <= 16:
+        best = min(best, (n + 1) // 2 + 4 * nb)
+    ns = nb + (0 if (book == 0).any() else 1)
+    if ns <= 16:
         nz = np.flatnonzero(v != 0)
         last = nz[-1] if nz.size else -1
         gaps = np.diff(np.concatenate([[-1], nz]))
-        s4 = int(np.sum((gaps + 15) // 16)) + (n - last + 15) // 16
-        best = min(best, (n + 1) // 2 + 4 * nb, s4 + 4 * nb)
+        blocks = (gaps - 1) // 16  # 16s a gap's skips pass, at most 16 a skip
+        tail = (n - last + 15) // 16
+        s4 = nz.size + int(np.sum((blocks + 15) // 16)) + (tail + 15) // 16
+        best = min(best, s4 + 4 * ns)
     return best < 4 * n
 
 

@@ -826,11 +826,16 @@ static void k_conv_dyn_i8(int n, int w, int heads, int K, int P, const float *re
  * stream Wz walks the matrix flat, row after row, in format fmt:
  *   1 (D8) a byte per weight, its index;
  *   2 (D4) two indices a byte, the earlier in the low nibble;
- *   3 (S4) the nonzeros, a byte each: the step from the previous one's
- *          flat position minus one (high nibble), the index (low nibble);
- *          the entry that steps past a row's end starts the next row. */
+ *   3 (S4) the nonzeros, a byte each: s (high nibble), i (low): i > 0
+ *          the weight cb[i] s + 1 positions on from the previous entry
+ *          (flat), i = 0 a skip of 16 (s + 1) positions, cb[0] = 0.0, so it
+ *          may be applied as any entry is; the entry that steps past a
+ *          row's end starts the next row. k_cz_step: how far an entry steps. */
 
-/*@ k_cz_row1 k_fma */
+/*@ k_cz_step */
+#define k_cz_step(e) ((int)(((e) >> 4) + 1) << ((e) & 15u ? 0 : 4))
+
+/*@ k_cz_row1 k_fma k_cz_step */
 /* x . W[o], one row of x: k_cz_rows for a decoder step. S4 takes two
  * entries a step into two sums, so that one's multiply-add need not wait
  * for the other's (the second is read only when the first stays in the
@@ -845,11 +850,11 @@ static float k_cz_row1(int in, int o, const uint8_t *restrict Wz, const float *r
 		int c = *pc;
 		for (;;) {
 			unsigned e0 = p[0], e1;
-			int c0 = c + (int)(e0 >> 4) + 1, c1;
+			int c0 = c + k_cz_step(e0), c1;
 			if (c0 >= in)
 				break;
 			e1 = p[1];
-			c1 = c0 + (int)(e1 >> 4) + 1;
+			c1 = c0 + k_cz_step(e1);
 			s0 = K_FMA(cb[e0 & 15u], x0[c0], s0);
 			if (c1 >= in) {
 				p++;
@@ -878,7 +883,7 @@ static float k_cz_row1(int in, int o, const uint8_t *restrict Wz, const float *r
 	return s0 + s1;
 }
 
-/*@ k_cz_rows k_fma */
+/*@ k_cz_rows k_fma k_cz_step */
 /* s[r] = x_r . W[o] for r < 4 rows of x (x0..x3; repeat a pointer for
  * fewer), W[o] the row starting at flat position o * in. S4 walks on from
  * where the previous row ended: *pp the next entry, *pc the position
@@ -895,7 +900,7 @@ static void k_cz_rows(int in, int o, const uint8_t *restrict Wz, const float *re
 		int c = *pc;
 		for (;;) {
 			unsigned e = *p;
-			int nc = c + (int)(e >> 4) + 1;
+			int nc = c + k_cz_step(e);
 			float v;
 			if (nc >= in)
 				break;
@@ -926,7 +931,7 @@ static void k_cz_rows(int in, int o, const uint8_t *restrict Wz, const float *re
 	s[3] = s3;
 }
 
-/*@ k_cz_decode */
+/*@ k_cz_decode k_cz_step */
 /* row o of a codebook matrix into w (in floats); S4 walks on from *pp,
  * *pc as k_cz_rows does: for a family that multiplies dense rows faster
  * than it walks sparse ones */
@@ -941,7 +946,7 @@ static void k_cz_decode(int in, int o, const uint8_t *restrict Wz, const float *
 			w[i] = 0.0f;
 		for (;;) {
 			unsigned e = *p;
-			int nc = c + (int)(e >> 4) + 1;
+			int nc = c + k_cz_step(e);
 			if (nc >= in)
 				break;
 			p++;
@@ -1052,7 +1057,7 @@ static void k_conv_dyn_cz(int n, int w, int heads, int K, int P, const float *re
 	}
 }
 
-/*@ k_embed_cz k_sincos */
+/*@ k_embed_cz k_sincos k_cz_step */
 /* k_embed with a codebook table: row tok[t] decoded into x[t]; S4 walks
  * the stream from its start to the row (an embedding is a lookup) */
 static void k_embed_cz(int n, int D, const int32_t *tok, int first_pos, const uint8_t *restrict Ez,
@@ -1069,7 +1074,7 @@ static void k_embed_cz(int n, int D, const int32_t *tok, int first_pos, const ui
 			for (i = 0; i < D; i++)
 				xr[i] = 0.0f;
 			for (;;) {
-				pos += (long)(*q >> 4) + 1;
+				pos += k_cz_step(*q);
 				if (pos >= end)
 					break;
 				if (pos >= f)

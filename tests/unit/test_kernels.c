@@ -225,10 +225,12 @@ static void cz_decode(const Tensor *t, float *w)
 	if (t->cz_fmt == CZ_S4) {
 		memset(w, 0, sizeof(float) * n);
 		long long pos = -1;
+		CU_ASSERT_EQUAL(t->cz_book[0], 0.0f);
 		for (size_t k = 0; k < t->cz_bytes; k++) {
-			pos += (t->cz[k] >> 4) + 1;
-			if (pos < (long long)n)
-				w[pos] += t->cz_book[t->cz[k] & 15];
+			int s = (t->cz[k] >> 4) + 1, i = t->cz[k] & 15;
+			pos += i ? s : 16 * s;  /* i = 0: a skip */
+			if (pos < (long long)n && i)
+				w[pos] += t->cz_book[i];
 		}
 		CU_ASSERT(pos >= (long long)n);  /* the last entry crosses the end */
 	} else {
@@ -251,7 +253,7 @@ static IR *one_matmul(Tensor *W)
 }
 
 /* A pruned matrix with 4 shared values and gaps of up to 70 zeros (two
- * rows empty): S4, fillers where a gap passes 16, exact when read back,
+ * rows empty): S4, skips where a gap passes 16, exact when read back,
  * and the linear goes to k_linear_cz with stream, codebook and format. */
 static void test_compress_sparse_matrix_is_s4_and_exact(void)
 {
@@ -281,17 +283,19 @@ static void test_compress_sparse_matrix_is_s4_and_exact(void)
 	CU_ASSERT_DOUBLE_EQUAL(kern_macs(&k[0]), 30.0 * C * R, 0);
 }
 
-/* Edge cases of S4: an all-zero matrix, rows narrower than a filler's
- * step (one filler skips whole rows), one column, gaps of exactly 16 and
- * 17 (one entry, then a filler and an entry). */
+/* Edge cases of S4: an all-zero matrix, rows narrower than a skip (one
+ * skip passes whole rows), one column, gaps of exactly 16 and 17 (one
+ * entry, then a skip and an entry), a gap of over 256 (two skips). */
 static void test_compress_s4_edges(void)
 {
-	static float zero[6 * 40], narrow[30 * 3], col[50], gaps[2 * 60], back[6 * 40];
+	static float zero[6 * 40], narrow[30 * 3], col[50], gaps[2 * 60], far[2 * 300], back[2 * 300];
 	narrow[0] = 1.0f, narrow[58] = -2.0f, narrow[89] = 1.0f;
 	col[7] = 0.5f, col[49] = -0.5f;
 	gaps[15] = 3.0f, gaps[32] = -3.0f, gaps[119] = 3.0f;  /* steps 16, then 17, then a long one */
-	struct { float *d; int r, c; } cases[] = { { zero, 6, 40 }, { narrow, 30, 3 }, { col, 50, 1 }, { gaps, 2, 60 } };
-	for (int i = 0; i < 4; i++) {
+	far[3] = 1.0f, far[3 + 257] = 2.0f, far[599] = 1.0f;
+	struct { float *d; int r, c; } cases[] = { { zero, 6, 40 }, { narrow, 30, 3 }, { col, 50, 1 }, { gaps, 2, 60 },
+						    { far, 2, 300 } };
+	for (int i = 0; i < 5; i++) {
 		Tensor *W = tensor(T_WEIGHT, "w", cases[i].r, cases[i].c);
 		W->data = cases[i].d;
 		compress_weights(one_matmul(W), true);
@@ -302,12 +306,14 @@ static void test_compress_s4_edges(void)
 	Tensor *G = tensor(T_WEIGHT, "g", 2, 60);
 	G->data = gaps;
 	compress_weights(one_matmul(G), true);
-	/* 15: step 16 from -1; 32: a filler to 31, then step 1; 119: fillers to
-	 * 112 (five), then step 7; then one filler past the end (120) */
-	CU_ASSERT_EQUAL(G->cz_bytes, 1 + 2 + 6 + 1);
+	/* 15: step 16 from -1; 32: a skip of 16 to 31, then step 1; 119: one
+	 * skip of 80 to 112, then step 7; then a skip of 16 past the end (120) */
+	CU_ASSERT_EQUAL(G->cz_bytes, 1 + 2 + 2 + 1);
 	CU_ASSERT_EQUAL(G->cz[0] >> 4, 15);
-	CU_ASSERT_EQUAL(G->cz[1] >> 4, 15);
+	CU_ASSERT_EQUAL(G->cz[1], 0x00);
 	CU_ASSERT_EQUAL(G->cz[2] >> 4, 0);
+	CU_ASSERT_EQUAL(G->cz[3], 0x40);
+	CU_ASSERT_EQUAL(G->cz[5], 0x00);
 }
 
 /* Dense shared values: 16 of them in 4 bits (rows of odd width start
