@@ -133,7 +133,7 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 /* the generic k_dots (sc[j] = q . k_j, n >= 1 rows ks apart): four keys a
  * vector, their channel c gathered (VLDRW with byte offsets 0, ks, 2ks,
  * 3ks) and multiplied by q[c], so each score is still summed down its
- * channels in order; the n % 4 last keys one by one */
+ * channels in order; the n % 4 last keys in one predicated pass */
 static void k_dots(int hd, const float *q, const float *k, int ks, int n, float *sc)
 {
 	uint32x4_t off = vmulq_n_u32(vidupq_n_u32(0, 1), (uint32_t)ks * 4u);
@@ -145,12 +145,13 @@ static void k_dots(int hd, const float *q, const float *k, int ks, int n, float 
 			s = vfmaq_n_f32(s, vldrwq_gather_offset_f32(kr + c, off), q[c]);
 		vst1q_f32(sc + j, s);
 	}
-	for (; j < n; j++) {
+	if (j < n) {
+		mve_pred16_t m = vctp32q((uint32_t)(n - j));
 		const float *kr = k + (long)j * ks;
-		float s = 0.0f;
+		float32x4_t s = vdupq_n_f32(0.0f);
 		for (c = 0; c < hd; c++)
-			s += q[c] * kr[c];
-		sc[j] = s;
+			s = vfmaq_n_f32(s, vldrwq_gather_offset_z_f32(kr + c, off, m), q[c]);
+		vst1q_p_f32(sc + j, s, m);
 	}
 }
 
