@@ -870,24 +870,17 @@ def _torch_version():
     return torch.__version__
 
 
+# one section of docs/benchmarks.md rewritten in place, by option
+SECTIONS = {"--blas": write_blas_only, "--compress": write_compress_only, "--quant": write_quant_only,
+            "--profile": write_profile_only}
+
 if __name__ == "__main__":
+    only = [f for opt, f in SECTIONS.items() if opt in sys.argv]
     if "--torch" in sys.argv:
         torch_child()
-    elif "--blas" in sys.argv:
+    elif only:
         os.makedirs(B, exist_ok=True)
         pin()
-        write_blas_only()
-    elif "--compress" in sys.argv:
-        os.makedirs(B, exist_ok=True)
-        pin()
-        write_compress_only()
-    elif "--quant" in sys.argv:
-        os.makedirs(B, exist_ok=True)
-        pin()
-        write_quant_only()
-    elif "--profile" in sys.argv:
-        os.makedirs(B, exist_ok=True)
-        pin()
-        write_profile_only()
+        only[0]()
     else:
         main()
