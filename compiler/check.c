@@ -827,9 +827,28 @@ static bool check_body(const Node *mdl, Model *m, const char *ltd_path)
 	return check_stack(dec, &m->dec, m, true) && check_io(m, out);
 }
 
+/* The first choice in the tree, or NULL: a search space's, not a model's. */
+static const Value *first_choice(const Node *n)
+{
+	for (; n; n = n->next) {
+		for (const Value *v = n->vals; v; v = v->next)
+			if (v->kind == V_CHOICE)
+				return v;
+		const Value *c = first_choice(n->kids);
+		if (c)
+			return c;
+	}
+	return NULL;
+}
+
 Model *check_model(const Node *root, const char *ltd_path)
 {
 	const Node *mdl = NULL;
+	const Value *choice = first_choice(root);
+	if (choice) {
+		diag_error(choice->loc, "a choice [...] belongs in a search space (ltcc search SPACE), not in a model");
+		return NULL;
+	}
 	for (const Node *n = root; n; n = n->next) {
 		if (strcmp(n->key, "model")) {
 			diag_error(n->loc, "expected 'model NAME { ... }', not '%s'", n->key);

@@ -8,13 +8,13 @@
 #include "ltcc.h"
 
 const char *const kern_name[K_COUNT] = {
-#define X(id, params, macs) "k_" #id,
+#define X(id, params, macs, work) "k_" #id,
 	KERNEL_TABLE(X)
 #undef X
 };
 
 const char *const kern_params[K_COUNT] = {
-#define X(id, params, macs) params,
+#define X(id, params, macs, work) params,
 	KERNEL_TABLE(X)
 #undef X
 };
@@ -340,7 +340,20 @@ double kern_macs(const KCall *c)
 {
 #define A(name) arg_value(c, name)
 	switch (c->k) {
-#define X(id, params, macs) case K_##id: return (double)(macs);
+#define X(id, params, macs, work) case K_##id: return (double)(macs);
+	KERNEL_TABLE(X)
+#undef X
+	case K_COUNT: break;
+	}
+#undef A
+	die("bad kernel");
+}
+
+double kern_work(const KCall *c)
+{
+#define A(name) arg_value(c, name)
+	switch (c->k) {
+#define X(id, params, macs, work) case K_##id: return (double)(work);
 	KERNEL_TABLE(X)
 #undef X
 	case K_COUNT: break;

@@ -165,6 +165,8 @@ static Tensor *bind_rows(Lower *L, const char *name, int d0, int d1, bool alt, i
 	WTensor *w = wf_find(L->wf, name);
 	int64_t want[3] = { d0, d1 };
 	int nd = d1 ? 2 : 1;
+	if (!w && L->wf->synth)
+		w = wf_synth(L->wf, name, d0 < 0 ? r1 : d0, d1);
 	if (!w) {
 		diag_error(L->loc, "missing tensor '%s' (shape %s) in %s", name, shape_str(want, nd), L->wf->path);
 		L->failed = true;

@@ -85,13 +85,18 @@ _Noreturn void die(const char *fmt, ...);    /* internal bug: abort */
  * Every statement is `key value* ;` or `key value* { statement* }`.
  * The meaning of keys is check.c's business, so syntax and semantics
  * report their errors separately and precisely. */
-typedef enum { V_INT, V_NUM, V_IDENT, V_STR } ValKind;
+/* V_CHOICE, `[a b c]` or `[lo .. hi step s]`, is a search space's
+ * (search.c): its alternatives, never a choice themselves. A model
+ * description may not hold one. */
+typedef enum { V_INT, V_NUM, V_IDENT, V_STR, V_CHOICE } ValKind;
 
 typedef struct Value {
 	ValKind kind;
 	long ival;          /* V_INT */
 	double num;         /* V_NUM (and V_INT) */
 	const char *s;      /* V_IDENT, V_STR; source text for V_INT/V_NUM */
+	struct Value *alts; /* V_CHOICE: the alternatives, ranges expanded */
+	int nalts;
 	Loc loc;
 	struct Value *next;
 } Value;
@@ -204,14 +209,21 @@ typedef struct WTensor {
 
 typedef struct WeightFile {
 	const char *path;
-	int n;
+	int n, cap;
 	WTensor *t;
+	bool synth;         /* --weightless: tensors made on demand (wf_synth) */
 } WeightFile;
 
 /* NULL after reporting an error that names the file and the problem. */
 WeightFile *wf_load(const char *path, size_t limit);
 WeightFile *wf_parse(const char *path, const unsigned char *buf, size_t len);
 WTensor *wf_find(WeightFile *wf, const char *name);
+/* --weightless: a file that holds whatever the model asks for, shapes
+ * only in spirit: wf_synth makes tensor `name` (rows, cols; cols 0 for a
+ * vector), filled with small values fixed by its name, so the passes, the
+ * planner, the report and the emitter run as on trained weights. */
+WeightFile *wf_synthetic(void);
+WTensor *wf_synth(WeightFile *wf, const char *name, int64_t rows, int64_t cols);
 
 /* ---- lower.c: the IR ----
  * A tensor is a row-major matrix. Activations may be column slices (views)
@@ -391,61 +403,64 @@ void compress_weights(IR *ir, bool on);
 /* ---- kernels.c: the kernel table ----
  * Every kernel the generated code calls, in one place: its name in
  * templates/ (k_ + id), its parameters in the order the emitter passes
- * them (tests/unit holds every template's signature to this list), and
- * the multiply-adds of one call, written with A("param"), the value of an
- * argument. kern_calls turns an op into calls: the emitter prints them and
- * pulls in their templates, the report sums their MACs.
- * Columns: id, parameters, multiply-adds of one call. */
+ * them (tests/unit holds every template's signature to this list), the
+ * multiply-adds of one call, and its other work (the elements its epilogue,
+ * exps or normalisation touch: what the cost model charges besides MACs),
+ * both written with A("param"), the value of an argument. kern_calls
+ * turns an op into calls: the emitter prints them and pulls in their
+ * templates, the report sums their MACs, the cost model (cost.c) prices
+ * them.
+ * Columns: id, parameters, multiply-adds of one call, other work of one call. */
 #define KERNEL_TABLE(X) \
-	X(linear,          "n in out x xs W b y ys scale act acc",          A("n") * A("in") * A("out")) \
-	X(linear_ln,       "n in out x xs W b y ys c0 D gamma beta",        A("n") * A("in") * A("out")) \
-	X(ln_linear,       "n in out x xs W b y ys act gamma beta pair",    A("n") * A("in") * A("out")) \
-	X(linear_glu,      "n in w x xs W b g gs pair",                     A("n") * A("in") * 2 * A("w")) \
-	X(glu,             "n w u us g gs",                                 0) \
-	X(attention,       "nq nk heads hd q qs k ks v vs o os",            2 * A("nq") * A("nk") * A("heads") * A("hd")) \
-	X(attention_map,   "nq nk heads hd q qs k ks v vs o os S",          2 * A("nq") * A("nk") * A("heads") * A("hd")) \
-	X(conv_row,        "t n w heads K P g gs wt orow",                  A("w") * A("K")) \
-	X(conv_light,      "n w heads K P g gs wt o os tmp sm",             A("n") * A("w") * A("K")) \
-	X(conv_dyn,        "n w heads K P g gs Ww o os taps sm",            A("n") * A("w") * A("K") * (1 + A("heads"))) \
-	X(conv_dyn_taps,   "n w heads K P g gs taps o os sm",               A("n") * A("w") * A("K")) \
-	X(conv_step,       "w heads K g hist wt o",                         A("w") * A("K")) \
-	X(conv_push,       "w K g hist",                                    0) \
-	X(softmax_rows,    "rows len x",                                    0) \
-	X(copy,            "n cols x xs y ys acc",                          0) \
-	X(add_layernorm,   "n D x xs y ys gamma beta add",                  0) \
-	X(layernorm,       "n D x xs out os gamma beta",                    0) \
-	X(embed,           "n D tok first_pos E scale omega x",             0) \
-	X(posenc,          "n D first_pos omega x",                         0) \
+	X(linear,          "n in out x xs W b y ys scale act acc",          A("n") * A("in") * A("out"), A("n") * A("out")) \
+	X(linear_ln,       "n in out x xs W b y ys c0 D gamma beta",        A("n") * A("in") * A("out"), A("n") * A("D")) \
+	X(ln_linear,       "n in out x xs W b y ys act gamma beta pair",    A("n") * A("in") * A("out"), A("n") * (A("in") + A("out"))) \
+	X(linear_glu,      "n in w x xs W b g gs pair",                     A("n") * A("in") * 2 * A("w"), A("n") * A("w")) \
+	X(glu,             "n w u us g gs",                                 0, A("n") * A("w")) \
+	X(attention,       "nq nk heads hd q qs k ks v vs o os",            2 * A("nq") * A("nk") * A("heads") * A("hd"), A("nq") * A("nk") * A("heads")) \
+	X(attention_map,   "nq nk heads hd q qs k ks v vs o os S",          2 * A("nq") * A("nk") * A("heads") * A("hd"), A("nq") * A("nk") * A("heads")) \
+	X(conv_row,        "t n w heads K P g gs wt orow",                  A("w") * A("K"), A("w")) \
+	X(conv_light,      "n w heads K P g gs wt o os tmp sm",             A("n") * A("w") * A("K"), A("n") * A("w")) \
+	X(conv_dyn,        "n w heads K P g gs Ww o os taps sm",            A("n") * A("w") * A("K") * (1 + A("heads")), A("n") * A("heads") * A("K")) \
+	X(conv_dyn_taps,   "n w heads K P g gs taps o os sm",               A("n") * A("w") * A("K"), A("n") * A("heads") * A("K")) \
+	X(conv_step,       "w heads K g hist wt o",                         A("w") * A("K"), A("w")) \
+	X(conv_push,       "w K g hist",                                    0, A("w") * A("K")) \
+	X(softmax_rows,    "rows len x",                                    0, A("rows") * A("len")) \
+	X(copy,            "n cols x xs y ys acc",                          0, A("n") * A("cols")) \
+	X(add_layernorm,   "n D x xs y ys gamma beta add",                  0, A("n") * A("D")) \
+	X(layernorm,       "n D x xs out os gamma beta",                    0, A("n") * A("D")) \
+	X(embed,           "n D tok first_pos E scale omega x",             0, A("n") * A("D")) \
+	X(posenc,          "n D first_pos omega x",                         0, A("n") * A("D")) \
 	/* adaptive softmax: a tail tied to the input's projection, the log-softmaxes */ \
-	X(linear_t,        "n in out x W y",                                A("n") * A("in") * A("out")) \
-	X(log_softmax2,    "n x m c",                                       0) \
-	X(log_softmax_add, "n x add",                                       0) \
-	X(argmax,          "n x",                                           0) \
+	X(linear_t,        "n in out x W y",                                A("n") * A("in") * A("out"), A("n") * A("out")) \
+	X(log_softmax2,    "n x m c",                                       0, A("n")) \
+	X(log_softmax_add, "n x add",                                       0, A("n")) \
+	X(argmax,          "n x",                                           0, A("n")) \
 	/* --quantize w8: int8 weight rows Wq with one scale per row Ws */ \
-	X(linear_w8,       "n in out x xs Wq Ws b y ys scale act acc",      A("n") * A("in") * A("out")) \
-	X(linear_ln_w8,    "n in out x xs Wq Ws b y ys c0 D gamma beta",    A("n") * A("in") * A("out")) \
-	X(ln_linear_w8,    "n in out x xs Wq Ws b y ys act gamma beta pair", A("n") * A("in") * A("out")) \
-	X(linear_glu_w8,   "n in w x xs Wq Ws b g gs pair",                 A("n") * A("in") * 2 * A("w")) \
-	X(conv_dyn_w8,     "n w heads K P g gs Wq Ws o os taps sm",         A("n") * A("w") * A("K") * (1 + A("heads"))) \
-	X(embed_w8,        "n D tok first_pos Eq Es scale omega x",         0) \
+	X(linear_w8,       "n in out x xs Wq Ws b y ys scale act acc",      A("n") * A("in") * A("out"), A("n") * A("out")) \
+	X(linear_ln_w8,    "n in out x xs Wq Ws b y ys c0 D gamma beta",    A("n") * A("in") * A("out"), A("n") * A("D")) \
+	X(ln_linear_w8,    "n in out x xs Wq Ws b y ys act gamma beta pair", A("n") * A("in") * A("out"), A("n") * (A("in") + A("out"))) \
+	X(linear_glu_w8,   "n in w x xs Wq Ws b g gs pair",                 A("n") * A("in") * 2 * A("w"), A("n") * A("w")) \
+	X(conv_dyn_w8,     "n w heads K P g gs Wq Ws o os taps sm",         A("n") * A("w") * A("K") * (1 + A("heads")), A("n") * A("heads") * A("K")) \
+	X(embed_w8,        "n D tok first_pos Eq Es scale omega x",         0, A("n") * A("D")) \
 	/* --quantize int8: int8 weights and int8 input rows, quantized into qx \
 	 * (QX_ROWS x in int16) by the kernel, int32 sums, an fp32 epilogue */ \
-	X(linear_i8,       "n in out x xs Wq Ws b y ys scale act acc qx",   A("n") * A("in") * A("out")) \
-	X(linear_ln_i8,    "n in out x xs Wq Ws b y ys c0 D gamma beta qx", A("n") * A("in") * A("out")) \
-	X(ln_linear_i8,    "n in out x xs Wq Ws b y ys act gamma beta pair qx", A("n") * A("in") * A("out")) \
-	X(linear_glu_i8,   "n in w x xs Wq Ws b g gs pair qx",              A("n") * A("in") * 2 * A("w")) \
-	X(conv_dyn_i8,     "n w heads K P g gs Wq Ws o os taps sm qx",      A("n") * A("w") * A("K") * (1 + A("heads"))) \
+	X(linear_i8,       "n in out x xs Wq Ws b y ys scale act acc qx",   A("n") * A("in") * A("out"), A("n") * A("out")) \
+	X(linear_ln_i8,    "n in out x xs Wq Ws b y ys c0 D gamma beta qx", A("n") * A("in") * A("out"), A("n") * A("D")) \
+	X(ln_linear_i8,    "n in out x xs Wq Ws b y ys act gamma beta pair qx", A("n") * A("in") * A("out"), A("n") * (A("in") + A("out"))) \
+	X(linear_glu_i8,   "n in w x xs Wq Ws b g gs pair qx",              A("n") * A("in") * 2 * A("w"), A("n") * A("w")) \
+	X(conv_dyn_i8,     "n w heads K P g gs Wq Ws o os taps sm qx",      A("n") * A("w") * A("K") * (1 + A("heads")), A("n") * A("heads") * A("K")) \
 	/* --compress auto: a codebook matrix, its stream Wz, codebook cb and \
 	 * format fmt (compress.c) */ \
-	X(linear_cz,       "n in out x xs Wz cb fmt b y ys scale act acc",  A("n") * A("in") * A("out")) \
-	X(linear_ln_cz,    "n in out x xs Wz cb fmt b y ys c0 D gamma beta", A("n") * A("in") * A("out")) \
-	X(ln_linear_cz,    "n in out x xs Wz cb fmt b y ys act gamma beta pair", A("n") * A("in") * A("out")) \
-	X(linear_glu_cz,   "n in w x xs Wz cb fmt b g gs pair",             A("n") * A("in") * 2 * A("w")) \
-	X(conv_dyn_cz,     "n w heads K P g gs Wz cb fmt o os taps sm",     A("n") * A("w") * A("K") * (1 + A("heads"))) \
-	X(embed_cz,        "n D tok first_pos Ez cb fmt scale omega x",     0)
+	X(linear_cz,       "n in out x xs Wz cb fmt b y ys scale act acc",  A("n") * A("in") * A("out"), A("n") * A("out")) \
+	X(linear_ln_cz,    "n in out x xs Wz cb fmt b y ys c0 D gamma beta", A("n") * A("in") * A("out"), A("n") * A("D")) \
+	X(ln_linear_cz,    "n in out x xs Wz cb fmt b y ys act gamma beta pair", A("n") * A("in") * A("out"), A("n") * (A("in") + A("out"))) \
+	X(linear_glu_cz,   "n in w x xs Wz cb fmt b g gs pair",             A("n") * A("in") * 2 * A("w"), A("n") * A("w")) \
+	X(conv_dyn_cz,     "n w heads K P g gs Wz cb fmt o os taps sm",     A("n") * A("w") * A("K") * (1 + A("heads")), A("n") * A("heads") * A("K")) \
+	X(embed_cz,        "n D tok first_pos Ez cb fmt scale omega x",     0, A("n") * A("D"))
 
 typedef enum {
-#define X(id, params, macs) K_##id,
+#define X(id, params, macs, work) K_##id,
 	KERNEL_TABLE(X)
 #undef X
 	K_COUNT
@@ -465,6 +480,7 @@ extern const char *const kern_params[K_COUNT];  /* "n in out x ..." */
 /* The calls that compute op o, in order; rows counted at length T. */
 int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS]);
 double kern_macs(const KCall *c);
+double kern_work(const KCall *c);
 const char *kern_ref(const Tensor *t, bool at_pos);  /* C expression for a tensor's first element */
 const char *kern_rows(Rows r);                       /* C expression for a row count */
 

@@ -55,6 +55,9 @@ static const char usage[] =
 "                         tools/ltcc-compress) is stored as a codebook and 4- or\n"
 "                         8-bit indices, the zeros skipped, and decoded on the fly;\n"
 "                         exact, and --quantize leaves such matrices alone; off: fp32\n"
+"      --weightless       no weight file: every tensor made up from its name and shape,\n"
+"                         for sizes, the memory plan, the report and timing runs\n"
+"                         (ltcc search uses it); the outputs compute nothing useful\n"
 "      --max-weights-size SIZE  refuse a weight file larger than SIZE bytes\n"
 "                         (K, M, G suffixes; default 4G). A .ltd may be 16 MiB,\n"
 "                         a target file 1 MiB; every input must be a regular file\n"
@@ -108,8 +111,16 @@ static void dump_ast(const Node *n, int depth)
 {
 	for (; n; n = n->next) {
 		printf("%*s%s", depth * 2, "", n->key);
-		for (Value *v = n->vals; v; v = v->next)
-			printf(v->kind == V_STR ? " \"%s\"" : " %s", v->s);
+		for (Value *v = n->vals; v; v = v->next) {
+			if (v->kind != V_CHOICE) {
+				printf(v->kind == V_STR ? " \"%s\"" : " %s", v->s);
+				continue;
+			}
+			printf(" [");
+			for (Value *a = v->alts; a; a = a->next)
+				printf(a->kind == V_STR ? "%s\"%s\"" : "%s%s", a == v->alts ? "" : " ", a->s);
+			printf("]");
+		}
 		printf(n->has_block ? " {\n" : ";\n");
 		if (n->has_block) {
 			dump_ast(n->kids, depth + 1);
@@ -179,6 +190,7 @@ typedef struct Opts {
 	size_t max_weights;
 	Quant quant;
 	bool compress;      /* --compress auto */
+	bool weightless;    /* --weightless */
 	FuseOpts fo;
 	const char *cmd;    /* for the header comment */
 } Opts;
@@ -243,7 +255,7 @@ static bool valid_file_name(const char *s)
 
 /* long options without a short letter */
 enum { OPT_NO_ZERO_COPY = 256, OPT_NO_STREAM_ATTN, OPT_NO_FUSE_DYN_TAPS, OPT_MAX_WEIGHTS, OPT_QUANTIZE,
-       OPT_PRINT_CFLAGS, OPT_COMPRESS };
+       OPT_PRINT_CFLAGS, OPT_COMPRESS, OPT_WEIGHTLESS };
 
 static const struct option longs[] = {
 	{ "output", required_argument, 0, 'o' },
@@ -274,6 +286,7 @@ static const struct option longs[] = {
 	{ "max-weights-size", required_argument, 0, OPT_MAX_WEIGHTS },
 	{ "quantize", required_argument, 0, OPT_QUANTIZE },
 	{ "compress", required_argument, 0, OPT_COMPRESS },
+	{ "weightless", no_argument, 0, OPT_WEIGHTLESS },
 	{ "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, 'V' },
 	{ 0, 0, 0, 0 },
@@ -333,6 +346,7 @@ static void take_option(Opts *o, int c, char **argv)
 		o->compress = !strcmp(optarg, "auto");
 		break;
 	case OPT_PRINT_CFLAGS: o->print_cflags = true; break;
+	case OPT_WEIGHTLESS: o->weightless = true; break;
 	case 'M':  /* gcc's spellings: -MD, -MF FILE (or -MFFILE) */
 		if (!strcmp(optarg, "D"))
 			o->depfile = o->depfile ? o->depfile : "";
@@ -434,7 +448,7 @@ static IR *compile(const Opts *o, bool *dumped)
 			   "softmax models yet; compile this one in fp32");
 		return NULL;
 	}
-	WeightFile *wf = wf_load(m->weights_path, o->max_weights);
+	WeightFile *wf = o->weightless ? wf_synthetic() : wf_load(m->weights_path, o->max_weights);
 	if (!wf) {
 		diag_note(m->weights_loc, "weights named here");
 		return NULL;
@@ -443,7 +457,7 @@ static IR *compile(const Opts *o, bool *dumped)
 	if (!ir)
 		return NULL;
 	fuse_program(ir, &o->fo);
-	compress_weights(ir, o->compress);
+	compress_weights(ir, o->compress && !o->weightless);
 	quant_weights(ir, o->quant);
 	plan_memory(ir);
 	if (o->dump) {

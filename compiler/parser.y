@@ -70,6 +70,72 @@ static Value *rev_vals(Value *v)
 	return r;
 }
 
+#define MAX_ALTS 4096
+
+/* `lo .. hi [step s]` at *pp (pp at lo), expanded into *out; false after
+ * reporting. */
+static bool expand_range(Value **pp, Value ***out, int *n)
+{
+	Value *lo = *pp, *dots = lo->next, *hi = dots->next, *step = NULL;
+	if (lo->kind != V_INT || !hi || hi->kind != V_INT) {
+		diag_error(dots->loc, "a range is 'LOW .. HIGH' with integers on both sides");
+		return false;
+	}
+	Value *after = hi->next;
+	long by = 1;
+	if (after && after->kind == V_IDENT && !strcmp(after->s, "step")) {
+		step = after->next;
+		if (!step || step->kind != V_INT || step->ival <= 0) {
+			diag_error(after->loc, "'step' takes a positive integer");
+			return false;
+		}
+		by = step->ival;
+		after = step->next;
+	}
+	double count = ((double)hi->ival - (double)lo->ival) / (double)by + 1;  /* no overflow */
+	if (hi->ival < lo->ival || count > MAX_ALTS - *n) {
+		diag_error(dots->loc, hi->ival < lo->ival ? "empty range: %ld .. %ld" : "range %ld .. %ld has too many values",
+			   lo->ival, hi->ival);
+		return false;
+	}
+	for (long i = 0; i < (long)count; i++) {
+		Value *a = mkval(V_INT, arena_printf("%ld", lo->ival + i * by), (YYLTYPE){ lo->loc.line, lo->loc.col, 0, 0 });
+		**out = a;
+		*out = &a->next;
+		++*n;
+	}
+	*pp = after;
+	return true;
+}
+
+/* A choice from its items in order: a list of values, ranges expanded. */
+static Value *mkchoice(Value *items, YYLTYPE l)
+{
+	Value *c = mkval(V_CHOICE, "[...]", l), **tail = &c->alts;
+	for (Value *p = items; p; ) {
+		if (p->next && p->next->kind == V_IDENT && !strcmp(p->next->s, "..")) {
+			if (!expand_range(&p, &tail, &c->nalts))
+				return c;
+			continue;
+		}
+		if (p->kind == V_IDENT && !strcmp(p->s, "..")) {
+			diag_error(p->loc, "a range is 'LOW .. HIGH' with integers on both sides");
+			return c;
+		}
+		if (c->nalts == MAX_ALTS) {
+			diag_error(p->loc, "a choice may list at most %d values", MAX_ALTS);
+			return c;
+		}
+		Value *nx = p->next;
+		p->next = NULL;
+		*tail = p;
+		tail = &p->next;
+		c->nalts++;
+		p = nx;
+	}
+	return c;
+}
+
 static Node *mknode(const char *key, YYLTYPE l, Value *vals, bool block, Node *kids)
 {
 	Node *n = arena_alloc(sizeof *n);
@@ -92,8 +158,9 @@ static Node *mknode(const char *key, YYLTYPE l, Value *vals, bool block, Node *k
 
 %token <s> IDENT "identifier" INT "integer" NUM "number" STRING "string"
 %token ERROR_TOKEN "invalid token"
+%token DOTDOT "'..'"
 %type <node> stmts stmt
-%type <val> vals val
+%type <val> vals val atom items
 
 %%
 
@@ -119,7 +186,17 @@ vals: %empty                  { $$ = NULL; }
     | vals val                { $2->next = $1; $$ = $2; }
     ;
 
-val: INT                      { $$ = mkval(V_INT, $1, @1); }
+val: atom
+   | '[' items ']'            { $$ = mkchoice(rev_vals($2), @1); }
+   ;
+
+/* a choice's items: values and '..' marks, made alternatives by mkchoice */
+items: atom                   { $$ = $1; }
+     | items atom             { $2->next = $1; $$ = $2; }
+     | items DOTDOT           { Value *m = mkval(V_IDENT, "..", @2); m->next = $1; $$ = m; }
+     ;
+
+atom: INT                     { $$ = mkval(V_INT, $1, @1); }
    | NUM                      { $$ = mkval(V_NUM, $1, @1); }
    | IDENT                    { $$ = mkval(V_IDENT, $1, @1); }
    | STRING                   { $$ = mkval(V_STR, $1, @1); }

@@ -248,3 +248,33 @@ WTensor *wf_find(WeightFile *wf, const char *name)
 			return &wf->t[i];
 	return NULL;
 }
+
+WeightFile *wf_synthetic(void)
+{
+	WeightFile *wf = arena_alloc(sizeof *wf);
+	wf->path = "(--weightless)";
+	wf->synth = true;
+	return wf;
+}
+
+/* Values in (-1, 1) / sqrt(cols) from an xorshift seeded by the name's
+ * FNV-1a hash: distinct per tensor (so no pass mistakes them for a
+ * codebook), the same on every run. */
+WTensor *wf_synth(WeightFile *wf, const char *name, int64_t rows, int64_t cols)
+{
+	WTensor t = { .name = arena_strdup(name), .dtype = "F32", .ndim = cols ? 2 : 1,
+		      .shape = { rows, cols }, .numel = rows * (cols ? cols : 1) };
+	t.data = arena_alloc(sizeof(float) * (size_t)(t.numel ? t.numel : 1));
+	uint64_t x = 1469598103934665603u;
+	for (const char *p = name; *p; p++)
+		x = (x ^ (unsigned char)*p) * 1099511628211u;
+	float amp = 1.0f / sqrtf((float)(cols ? cols : 1));
+	for (int64_t i = 0; i < t.numel; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		t.data[i] = amp * ((float)(x >> 40) / (float)(1 << 23) - 1.0f);
+	}
+	ARENA_PUSH(wf->t, wf->n, wf->cap, t);
+	return &wf->t[wf->n - 1];
+}
