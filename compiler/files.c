@@ -68,7 +68,7 @@ out:
 
 /* ---- writing ---- */
 
-#define MAX_OUT 8
+#define MAX_OUT 256  /* ltcc search: its tables, picture and front files */
 
 typedef struct Out {
 	char *path, *tmp;   /* malloc'd: the signal handler reads them */

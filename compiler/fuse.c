@@ -360,6 +360,10 @@ static void fuse_one(IR *ir, Program *p, const FuseOpts *f)
 	}
 }
 
+/* Every pass on: ltcc's default, and what ltcc search prices. */
+const FuseOpts fuse_all = { .zero_copy = true, .stream_attn = true, .dyn_taps_row = true, .fold_q_scale = true,
+			    .fold_light_softmax = true, .linear_glu = true, .residual_ln = true, .ln_linear = true };
+
 void fuse_program(IR *ir, const FuseOpts *f)
 {
 	fuse_one(ir, &ir->encode, f);

@@ -380,6 +380,7 @@ typedef struct FuseOpts {
 	bool residual_ln;       /* residual add and LayerNorm in the producing matmul */
 	bool ln_linear;         /* pre-norm: LayerNorm in the next linear's input pass */
 } FuseOpts;
+extern const FuseOpts fuse_all;     /* every pass on, the default */
 void fuse_program(IR *ir, const FuseOpts *o);
 
 /* ---- quant.c: --quantize ---- */
@@ -506,6 +507,10 @@ const char *emit_c_string(const char *s);      /* a quoted, escaped C string lit
 
 
 /* ---- target.c: target descriptions (XML, libxml2) ---- */
+/* One kernel's price on a target (cost.c): cycles a call, a MAC, a unit of
+ * its other work. */
+typedef struct KCost { bool priced; double call, mac, work; } KCost;
+
 typedef struct Target {
 	const char *name, *description, *file;
 	const char *arch;       /* c99, x86-64, armv7e-m, armv8.1-m.main, rv32imafc */
@@ -514,8 +519,11 @@ typedef struct Target {
 	long long flash, ram;   /* bytes; 0 = no limit */
 	const char *cflags;     /* what the generated file is built with */
 	const char *family;     /* kernel templates layered over generic */
-	int clock_mhz;          /* the cost model, for the report's time estimate: */
-	double macs_per_cycle;  /* sustained multiply-adds per cycle */
+	int clock_mhz;          /* the cost model (cost.c): */
+	double macs_per_cycle;  /* sustained multiply-adds per cycle, for a kernel not priced */
+	KCost kcost[K_COUNT];   /* each kernel's price, from <kernel> in <cost> */
+	double glue_call, glue_run;  /* <glue>: between calls, per call and per program run */
+	int priced;             /* how many kernels <cost> prices */
 } Target;
 
 Target *tgt_find(const char *name);        /* built-in; NULL if unknown or invalid */
@@ -524,6 +532,46 @@ Target *tgt_load_file(const char *path);   /* NULL after reporting */
 Target *tgt_parse(const char *buf, size_t len, const char *name);  /* likewise */
 void tgt_list(FILE *f);
 void tgt_cleanup(void);
+
+/* ---- cost.c: a program's cycles on a target ---- */
+typedef struct Cost {
+	int T;              /* the run priced: encoder over T tokens, T decoder steps */
+	double enc_cycles, step_cycles;  /* the encoder; the T steps together */
+	double ms;          /* both, at the target's clock */
+} Cost;
+int cost_length(const Model *m);
+Cost cost_estimate(const IR *ir, const Target *t);
+
+/* ---- space.c: a search space, a .ltd whose values may be choices ---- */
+#define SPACE_MAX_DIMS 256
+#define SPACE_MAX_LAYERS 64
+typedef struct Dim {
+	const char *what;       /* "dim", "decoder.layers", "decoder.kernel3" */
+	const Value *choice;    /* its alternatives */
+	const Node *stack;      /* kernels: the stack and layer it is for ... */
+	int layer;              /* ... else -1 */
+} Dim;
+typedef struct Space {
+	const char *path, *name;
+	const Node *model;
+	Dim dims[SPACE_MAX_DIMS];
+	int ndim;
+	double size;            /* genomes: the product of the choices' sizes */
+} Space;
+Space *space_load(const char *path);          /* NULL after reporting */
+/* Candidate g (an alternative's index per dimension) as .ltd text. */
+char *space_render(const Space *sp, const int *g, const char *name);
+bool space_dim_used(const Space *sp, const int *g, int i);
+void space_canonical(const Space *sp, int *g);
+void space_random(const Space *sp, int *g, uint64_t *rng);
+uint64_t space_rand(uint64_t *state);
+
+/* ---- search.c: ltcc search ---- */
+int search_main(int argc, char **argv);
+
+/* ---- main.c: the driver ---- */
+size_t opt_size(const char *s);   /* "64K", "4M": bytes; 0 if malformed */
+Quant opt_quant(const char *mode);/* "none", "w8", "int8"; -1 if unknown */
 
 /* ---- testbench.c ---- */
 bool testbench_write(const IR *ir, const char *prefix, const char *hname, const char *dir,

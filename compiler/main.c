@@ -196,7 +196,7 @@ typedef struct Opts {
 } Opts;
 
 /* A byte count with an optional K, M or G (powers of 1024); 0 if malformed. */
-static size_t parse_size(const char *s)
+size_t opt_size(const char *s)
 {
 	char *end;
 	errno = 0;
@@ -224,15 +224,21 @@ static const char *option_text(char **argv)
 	return last;
 }
 
-/* --quantize MODE; given twice, the two must agree. */
-static void set_quant(Opts *o, const char *mode)
+Quant opt_quant(const char *mode)
 {
 	static const char *const names[] = { [Q_NONE] = "none", [Q_W8] = "w8", [Q_I8] = "int8" };
-	static const char *seen;
 	Quant q = Q_NONE;
 	while (q <= Q_I8 && strcmp(mode, names[q]))
 		q++;
-	if (q > Q_I8)
+	return q > Q_I8 ? (Quant)-1 : q;
+}
+
+/* --quantize MODE; given twice, the two must agree. */
+static void set_quant(Opts *o, const char *mode)
+{
+	static const char *seen;
+	Quant q = opt_quant(mode);
+	if ((int)q < 0)
 		bad_usage("unknown --quantize '%s' (none, w8 or int8)", mode);
 	if (seen && strcmp(seen, mode))
 		bad_usage("%s", arena_printf("--quantize %s conflicts with the earlier --quantize %s", mode, seen));
@@ -334,7 +340,7 @@ static void take_option(Opts *o, int c, char **argv)
 	case OPT_NO_STREAM_ATTN: o->fo.stream_attn = false; break;
 	case OPT_NO_FUSE_DYN_TAPS: o->fo.dyn_taps_row = false; break;
 	case OPT_MAX_WEIGHTS:
-		if (!(o->max_weights = parse_size(optarg)))
+		if (!(o->max_weights = opt_size(optarg)))
 			bad_usage("--max-weights-size '%s' is not a size (bytes, or with K, M or G)", optarg);
 		break;
 	case OPT_QUANTIZE:
@@ -395,8 +401,7 @@ static void check_options(const Opts *o)
 static Opts parse_args(int argc, char **argv)
 {
 	Opts o = { .target = "generic", .fit_check = true, .compress = true, .max_weights = WEIGHTS_MAX_BYTES,
-		   .fo = { .zero_copy = true, .stream_attn = true, .dyn_taps_row = true, .fold_q_scale = true,
-			   .fold_light_softmax = true, .linear_glu = true, .residual_ln = true, .ln_linear = true } };
+		   .fo = fuse_all };
 	o.goldens = arena_alloc(sizeof(char *) * (size_t)argc);
 	/* the command line for the header comment, before getopt reorders it;
 	 * paths cut to their last part, so the output does not depend on
@@ -549,6 +554,8 @@ static bool write_outputs(const Opts *o, const IR *ir, const Target *tgt)
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && !strcmp(argv[1], "search"))
+		return search_main(argc - 1, argv + 1);
 	Opts o = parse_args(argc, argv);
 	Target *tgt = NULL;
 	if (o.tfile) {

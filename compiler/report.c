@@ -196,11 +196,6 @@ bool report_fits(const IR *ir, const Target *t, bool complain)
 	return ok;
 }
 
-/* The target's cost model: MACs at its sustained rate, in milliseconds. */
-static double est_ms(const Target *t, double macs)
-{
-	return macs / (t->macs_per_cycle * t->clock_mhz * 1e6) * 1e3;
-}
 
 /* Each compressed matrix: its format, codebook, stream and ratio. */
 static void compressed_table(const IR *ir, FILE *f)
@@ -261,9 +256,12 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 		fprintf(f, ", int8 input rows %zu B", ir->qx_bytes);
 	fputc('\n', f);
 	long long w = (long long)ir->weight_bytes, r = ram_bytes(ir);
-	fprintf(f, "estimate on %s (%d MHz, %g MACs a cycle): encoder %.3f ms for %d tokens, decoder step %.4f ms\n",
-		tg->name, tg->clock_mhz, tg->macs_per_cycle, est_ms(tg, T.macs_enc * REPORT_T), REPORT_T,
-		est_ms(tg, T.macs_step));
+	Cost c = cost_estimate(ir, tg);
+	double ms = 1e3 / (tg->clock_mhz * 1e6);
+	fprintf(f, "estimate on %s at %d MHz (%s): encoder %.3f ms for %d tokens, %d decoder steps %.3f ms (%.4f ms a step)\n",
+		tg->name, tg->clock_mhz, tg->priced ? arena_printf("cost model: %d kernels priced", tg->priced)
+						    : arena_printf("%g MACs a cycle", tg->macs_per_cycle),
+		c.enc_cycles * ms, c.T, c.T, c.step_cycles * ms, c.step_cycles * ms / c.T);
 	if (!tg->flash && !tg->ram)
 		fprintf(f, "target %s: no memory limits\n", tg->name);
 	else
@@ -272,38 +270,43 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 			report_fits(ir, tg, false) ? "fits" : "DOES NOT FIT");
 }
 
-/* Per kernel: its calls and multiply-adds in an encoder run over REPORT_T
- * tokens, and in REPORT_T decoder steps, each at its own length (the
- * figures a per-kernel profile divides by). */
-static json_object *kernel_macs(const IR *ir)
+/* Per kernel, what run_model.h runs (cost.c's run: the encoder over T
+ * tokens, T decoder steps, each at its own length): its calls, MACs and
+ * other work in each, the figures a per-kernel profile divides by and the
+ * cost model's calibration fits to. */
+typedef struct KSum { double calls, macs, work; } KSum;
+
+static void sum_calls(const Program *p, int T, KSum *ks)
 {
-	double enc[K_COUNT] = {0}, step[K_COUNT] = {0};
-	int ncall[K_COUNT] = {0}, nstep[K_COUNT] = {0};
 	KCall k[KERN_MAX_CALLS];
-	for (int i = 0; i < ir->encode.nops; i++) {
-		int nk = kern_calls(ir->encode.ops[i], REPORT_T, k);
+	for (int i = 0; i < p->nops; i++) {
+		int nk = kern_calls(p->ops[i], T, k);
 		for (int j = 0; j < nk; j++) {
-			enc[k[j].k] += kern_macs(&k[j]);
-			ncall[k[j].k]++;
+			ks[k[j].k].calls++;
+			ks[k[j].k].macs += kern_macs(&k[j]);
+			ks[k[j].k].work += kern_work(&k[j]);
 		}
 	}
-	for (int t = 1; t <= REPORT_T; t++)
-		for (int i = 0; i < ir->step.nops; i++) {
-			int nk = kern_calls(ir->step.ops[i], t, k);
-			for (int j = 0; j < nk; j++) {
-				step[k[j].k] += kern_macs(&k[j]);
-				nstep[k[j].k]++;
-			}
-		}
+}
+
+static json_object *kernel_macs(const IR *ir)
+{
+	KSum enc[K_COUNT] = {{0}}, step[K_COUNT] = {{0}};
+	int T = cost_length(ir->m);
+	sum_calls(&ir->encode, T, enc);
+	for (int t = 1; t <= T; t++)
+		sum_calls(&ir->step, t, step);
 	json_object *o = json_object_new_object();
 	for (int i = 0; i < K_COUNT; i++) {
-		if (!ncall[i] && !nstep[i])
+		if (!enc[i].calls && !step[i].calls)
 			continue;
 		json_object *r = json_object_new_object();
-		json_object_object_add(r, "calls_encoder", json_object_new_int(ncall[i]));
-		json_object_object_add(r, "macs_encoder", json_object_new_int64((int64_t)enc[i]));
-		json_object_object_add(r, "calls_steps", json_object_new_int(nstep[i]));
-		json_object_object_add(r, "macs_steps", json_object_new_int64((int64_t)step[i]));
+		json_object_object_add(r, "calls_encoder", json_object_new_int64((int64_t)enc[i].calls));
+		json_object_object_add(r, "macs_encoder", json_object_new_int64((int64_t)enc[i].macs));
+		json_object_object_add(r, "work_encoder", json_object_new_int64((int64_t)enc[i].work));
+		json_object_object_add(r, "calls_steps", json_object_new_int64((int64_t)step[i].calls));
+		json_object_object_add(r, "macs_steps", json_object_new_int64((int64_t)step[i].macs));
+		json_object_object_add(r, "work_steps", json_object_new_int64((int64_t)step[i].work));
 		json_object_object_add(o, kern_name[i], r);
 	}
 	return o;
@@ -362,8 +365,11 @@ bool report_json(const IR *ir, const Target *tg, const char *path)
 	json_object_object_add(o, "flash_bytes", json_object_new_int64(tg->flash));
 	json_object_object_add(o, "ram_bytes", json_object_new_int64(tg->ram));
 	json_object_object_add(o, "fits", json_object_new_boolean(report_fits(ir, tg, false)));
-	json_object_object_add(o, "estimate_encoder_ms", json_object_new_double(est_ms(tg, T.macs_enc * REPORT_T)));
-	json_object_object_add(o, "estimate_decoder_step_ms", json_object_new_double(est_ms(tg, T.macs_step)));
+	Cost c = cost_estimate(ir, tg);
+	json_object_object_add(o, "estimate_tokens", json_object_new_int(c.T));
+	json_object_object_add(o, "estimate_encoder_cycles", json_object_new_double(c.enc_cycles));
+	json_object_object_add(o, "estimate_steps_cycles", json_object_new_double(c.step_cycles));
+	json_object_object_add(o, "estimate_ms", json_object_new_double(c.ms));
 	for (int i = 0; i < T.n; i++) {
 		json_object *r = json_object_new_object();
 		json_object_object_add(r, "name", json_object_new_string(T.rows[i].name));

@@ -116,6 +116,35 @@ static const char *family_needs(const Target *t)
 	return NULL;
 }
 
+/* <cost>'s children: each <kernel name= call= mac= work=/> prices a
+ * kernel (cost.c), <glue call= run=/> what runs between calls. The schema
+ * has checked the numbers; a kernel named twice or unknown is refused. */
+static bool read_prices(Target *t, xmlNodePtr cost, const char *name)
+{
+	for (xmlNodePtr c = cost->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (!strcmp((const char *)c->name, "glue")) {
+			t->glue_call = strtod(attr(c, "call"), NULL);
+			t->glue_run = strtod(attr(c, "run"), NULL);
+			continue;
+		}
+		const char *k = attr(c, "name");
+		int id = 0;
+		while (id < K_COUNT && strcmp(kern_name[id] + 2, k))
+			id++;
+		if (id == K_COUNT || t->kcost[id].priced) {
+			fail(name, xmlGetLineNo(c), id == K_COUNT ? "<kernel name=\"%s\">: no such kernel"
+								  : "<kernel name=\"%s\"> priced twice", k);
+			return false;
+		}
+		t->kcost[id] = (KCost){ true, strtod(attr(c, "call"), NULL), strtod(attr(c, "mac"), NULL),
+					strtod(attr(c, "work"), NULL) };
+		t->priced++;
+	}
+	return true;
+}
+
 static Target *from_doc(xmlDocPtr doc, const char *name)
 {
 	if (doc->intSubset || doc->extSubset) {
@@ -142,6 +171,8 @@ static Target *from_doc(xmlDocPtr doc, const char *name)
 	t->family = attr(k, "family");
 	t->clock_mhz = atoi(attr(cost, "clock-mhz"));
 	t->macs_per_cycle = strtod(attr(cost, "macs-per-cycle"), NULL);
+	if (!read_prices(t, cost, name))
+		return NULL;
 	if (!only(t->name, ALNUM "_.-")) {
 		fail(name, xmlGetLineNo(r), "target name '%s' may hold only letters, digits, '_', '.' and '-'", t->name);
 		return NULL;
