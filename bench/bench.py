@@ -479,7 +479,7 @@ ADAPT_BEGIN, ADAPT_END = "<!-- adaptive -->", "<!-- /adaptive -->"
 PROF_BEGIN, PROF_END = "<!-- profile: bench/bench.py --profile -->", "<!-- /profile -->"
 
 
-def profiled_build(base, target):
+def profiled_build(base, target, flags=()):
     """The model compiled for `target` into its profile directory, with
     prof_kernels.h (the model's file and its kernels' addresses for
     profile_main.c); returns (name, directory, report, the instrumenting
@@ -489,8 +489,8 @@ def profiled_build(base, target):
     name = os.path.basename(base)
     d = os.path.join(B, name + "-" + target + "-prof")
     os.makedirs(d, exist_ok=True)
-    run([LTCC, base + ".ltd", "-t", target, "--no-fit-check", "-o", os.path.join(d, "b.c"), "--prefix", "b"])
-    rep = report(base + ".ltd")
+    run([LTCC, base + ".ltd", "-t", target, "--no-fit-check", "-o", os.path.join(d, "b.c"), "--prefix", "b"] + list(flags))
+    rep = report(base + ".ltd", flags)
     with open(os.path.join(d, "prof_kernels.h"), "w") as f:
         f.write('#include "b.c"\n#define PROF_KERNELS { %s }\n' % ", ".join("(void *)" + k for k in rep["kernels"]))
     src = open(os.path.join(d, "b.c")).read()
@@ -499,17 +499,18 @@ def profiled_build(base, target):
     return name, d, rep, "-finstrument-functions -finstrument-functions-exclude-function-list=" + ",".join(helpers)
 
 
-def kernel_profile(base, target="cortex-m4"):
+def kernel_profile(base, target="cortex-m4", flags=(), plain=True):
     """Instructions per kernel of one model on `target` (encoder over T tokens,
     T decoder steps), from bench/profile_main.c, against the uninstrumented
     count and the kernels' MACs (--report-json). What a kernel call runs is
     that kernel's, the helpers and library calls in it included."""
-    name, d, rep, instrument = profiled_build(base, target)
+    name, d, rep, instrument = profiled_build(base, target, flags)
     env = dict(os.environ, EXTRA_CFLAGS="-I%s %s" % (d, instrument))
     out = run(["sh", os.path.join(ROOT, "regress", "qemu", "run-target.sh"), "--icount", target, d,
                os.path.join(ROOT, "bench", "profile_main.c")], env=env)
     syms = {}
-    for line in run(["arm-none-eabi-nm", os.path.join(d, target + ".elf")]).splitlines():
+    nm = "riscv64-unknown-elf-nm" if target.startswith("riscv") else "arm-none-eabi-nm"
+    for line in run([nm, os.path.join(d, target + ".elf")]).splitlines():
         a, _, sym = line.split()[:3] if len(line.split()) >= 3 else (None, None, None)
         if a:
             syms[int(a, 16) & ~1] = sym
@@ -519,7 +520,7 @@ def kernel_profile(base, target="cortex-m4"):
             _, a, e, st, c = line.split()
             fns[syms.get(int(a, 16) & ~1, a)] = (int(e), int(st), int(c))
     total = json.loads([l for l in out.splitlines() if l.startswith("{")][-1])
-    plain = icount(base, target, [], "-plain")
+    plain = icount(base, target, list(flags), "-plain") if plain else None
     macs = {k: (v["macs_encoder"], v["macs_steps"]) for k, v in rep["kernels"].items()}
     rows = {}
     for f, (e, sp, c) in fns.items():
@@ -531,12 +532,12 @@ def kernel_profile(base, target="cortex-m4"):
     return name, rows, macs, total, plain
 
 
-def kernel_profile_x86(base):
+def kernel_profile_x86(base, flags=()):
     """Time per kernel of one model on x86-avx2, as kernel_profile counts
     instructions on a Cortex-M: bench/profile_main.c built for the host with
     bench/host/rt.h, whose counter is the time-stamp counter; the median
     share of each kernel over 9 runs."""
-    name, d, rep, instrument = profiled_build(base, "x86-avx2")
+    name, d, rep, instrument = profiled_build(base, "x86-avx2", flags)
     exe = os.path.join(d, "prof")
     run(["cc", "-std=c99", "-O2", "-mavx2", "-mfma", "-no-pie", "-I", os.path.join(ROOT, "bench", "host"), "-I", d,
          "-I", os.path.join(ROOT, "bench")] + instrument.split() +

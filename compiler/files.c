@@ -68,7 +68,7 @@ out:
 
 /* ---- writing ---- */
 
-#define MAX_OUT 256  /* ltcc search: its tables, picture and front files */
+#define MAX_OUT 1024  /* ltcc search: its tables, picture and front files */
 
 typedef struct Out {
 	char *path, *tmp;   /* malloc'd: the signal handler reads them */
@@ -273,4 +273,21 @@ void out_abort(void)
 		free(o->backup);
 		memset(o, 0, sizeof *o);
 	}
+}
+
+/* A byte count with an optional K, M or G (powers of 1024); 0 if malformed. */
+size_t size_parse(const char *s)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > (SIZE_MAX >> shift))
+		return 0;
+	return (size_t)v << shift;
 }

@@ -57,6 +57,7 @@ FILE *out_create(const char *path);
  * not recompile what includes it. False after reporting. */
 bool out_commit(void);
 void out_abort(void);                        /* drop every temporary */
+size_t size_parse(const char *s);            /* "64K", "4M": bytes; 0 if malformed */
 
 /* ---- diag.c: gcc-style diagnostics ---- */
 typedef struct SrcFile {
@@ -388,6 +389,7 @@ typedef enum { Q_NONE, Q_W8, Q_I8 } Quant;
 /* The rows an int8 kernel quantizes at once, at most: qx holds this many
  * input rows as int16 (the targets' 16-bit multiply-adds read them). */
 #define QX_ROWS 4
+Quant quant_parse(const char *mode);         /* "none", "w8", "int8"; -1 if unknown */
 void quant_weights(IR *ir, Quant mode);      /* also sets ir->weight_bytes, qx_bytes */
 void quant_row(const float *w, int n, int8_t *q, float *s);
 size_t quant_tensor_bytes(const Tensor *t);  /* as stored: fp32, int8 rows and scales, or compressed */
@@ -569,9 +571,6 @@ uint64_t space_rand(uint64_t *state);
 /* ---- search.c: ltcc search ---- */
 int search_main(int argc, char **argv);
 
-/* ---- main.c: the driver ---- */
-size_t opt_size(const char *s);   /* "64K", "4M": bytes; 0 if malformed */
-Quant opt_quant(const char *mode);/* "none", "w8", "int8"; -1 if unknown */
 
 /* ---- testbench.c ---- */
 bool testbench_write(const IR *ir, const char *prefix, const char *hname, const char *dir,

@@ -195,23 +195,6 @@ typedef struct Opts {
 	const char *cmd;    /* for the header comment */
 } Opts;
 
-/* A byte count with an optional K, M or G (powers of 1024); 0 if malformed. */
-size_t opt_size(const char *s)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	int shift = 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (errno || end == s || *end || s[0] == '-' || v == 0 || v > (SIZE_MAX >> shift))
-		return 0;
-	return (size_t)v << shift;
-}
-
 /* The option getopt just refused, as the user wrote it: a short one is
  * optopt (in a cluster such as -O2, optind has not moved past it yet, and
  * argv[optind - 1] may be an operand getopt permuted), a long one is the
@@ -224,20 +207,11 @@ static const char *option_text(char **argv)
 	return last;
 }
 
-Quant opt_quant(const char *mode)
-{
-	static const char *const names[] = { [Q_NONE] = "none", [Q_W8] = "w8", [Q_I8] = "int8" };
-	Quant q = Q_NONE;
-	while (q <= Q_I8 && strcmp(mode, names[q]))
-		q++;
-	return q > Q_I8 ? (Quant)-1 : q;
-}
-
 /* --quantize MODE; given twice, the two must agree. */
 static void set_quant(Opts *o, const char *mode)
 {
 	static const char *seen;
-	Quant q = opt_quant(mode);
+	Quant q = quant_parse(mode);
 	if ((int)q < 0)
 		bad_usage("unknown --quantize '%s' (none, w8 or int8)", mode);
 	if (seen && strcmp(seen, mode))
@@ -340,7 +314,7 @@ static void take_option(Opts *o, int c, char **argv)
 	case OPT_NO_STREAM_ATTN: o->fo.stream_attn = false; break;
 	case OPT_NO_FUSE_DYN_TAPS: o->fo.dyn_taps_row = false; break;
 	case OPT_MAX_WEIGHTS:
-		if (!(o->max_weights = opt_size(optarg)))
+		if (!(o->max_weights = size_parse(optarg)))
 			bad_usage("--max-weights-size '%s' is not a size (bytes, or with K, M or G)", optarg);
 		break;
 	case OPT_QUANTIZE:

@@ -93,3 +93,13 @@ void quant_weights(IR *ir, Quant mode)
 		if (ir->tensors[i]->kind == T_WEIGHT)
 			ir->weight_bytes += quant_tensor_bytes(ir->tensors[i]);
 }
+
+/* --quantize MODE: none, w8 or int8; -1 if unknown. */
+Quant quant_parse(const char *mode)
+{
+	static const char *const names[] = { [Q_NONE] = "none", [Q_W8] = "w8", [Q_I8] = "int8" };
+	Quant q = Q_NONE;
+	while (q <= Q_I8 && strcmp(mode, names[q]))
+		q++;
+	return q > Q_I8 ? (Quant)-1 : q;
+}

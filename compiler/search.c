@@ -47,8 +47,8 @@ static const char usage[] =
 "      --population N       candidates per generation (default 48)\n"
 "      --generations N      generations of the evolutionary search (default 20)\n"
 "      --exhaustive N       evaluate every candidate when the space holds at most N (default 2000)\n"
-"      --random N           evaluate N random candidates (at most 200), write each one's\n"
-"                           .ltd, and stop: no search (tools/ltcc-calibrate measures them)\n"
+"      --random N           random candidates until N (at most 200) are within the budgets,\n"
+"                           their .ltd written; no search (tools/ltcc-calibrate measures them)\n"
 "  -j, --jobs N             worker processes (default 1)\n"
 "      --seed S             the random seed (default 1); the same seed gives the same results\n"
 "  -q, --quiet              no progress on stderr\n"
@@ -420,6 +420,22 @@ static void random_cands(Run *r, int want)
 	}
 }
 
+/* --random N: random candidates until N are within the budgets (or the
+ * space seems to have no more). */
+static void random_feasible(Run *r)
+{
+	for (int round = 0, fe = 0; fe < r->o.random && round < 20; round++) {
+		int from = r->n;
+		random_cands(r, r->o.random - fe);
+		if (r->n == from)
+			break;
+		eval_new(r, from, "random candidates");
+		fe = 0;
+		for (int i = 0; i < r->n; i++)
+			fe += r->c[i].feasible;
+	}
+}
+
 /* Every genome, by a mixed-radix counter; equal models once. */
 static void all_cands(Run *r)
 {
@@ -585,8 +601,14 @@ static void write_svg(const Run *r, FILE *f)
 	double sx = (W - L - 30) / xmax, sy = (H - B - 50) / ymax;
 	fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%g' height='%g' font-family='sans-serif'>\n", W, H);
 	fprintf(f, "<rect width='100%%' height='100%%' fill='white'/>\n");
-	fprintf(f, "<text x='%g' y='24' font-size='15' text-anchor='middle'>%s on %s: %d candidates; the front (blue) of those within the budgets (grey); over budget: hollow</text>\n",
-		W / 2, r->sp->name, r->tgt->name, r->n);
+	int nfront = 0;
+	for (int i = 0; i < r->n; i++)
+		nfront += r->c[i].front;
+	fprintf(f, "<text x='%g' y='20' font-size='15' text-anchor='middle'>%s on %s: %d candidates, %d on the front</text>\n",
+		W / 2, r->sp->name, r->tgt->name, r->n, nfront);
+	fprintf(f, "<text x='%g' y='36' font-size='11' text-anchor='middle' fill='#555'>blue: the front; grey: within "
+		   "the budgets; hollow: over a budget; latency %s</text>\n", W / 2,
+		r->o.measure ? "measured in QEMU" : "from the cost model");
 	svg_axes(f, xmax, ymax, W, H, L, B);
 	for (int i = 0; i < r->n; i++) {
 		const Cand *c = &r->c[i];
@@ -677,7 +699,7 @@ static bool write_config(const Cand *c, const char *path)
 	return true;
 }
 
-#define MAX_FRONT_FILES 100
+#define MAX_FRONT_FILES 400
 
 static bool write_results(const Run *r)
 {
@@ -699,7 +721,7 @@ static bool write_results(const Run *r)
 			MAX_FRONT_FILES);
 	if (r->o.random)  /* a sample to measure: all of it */
 		for (int i = 0; i < r->n; i++) {
-			FILE *f = r->c[i].e.ok ? out_create(arena_printf("%s/%s.ltd", r->o.dir, r->c[i].name)) : NULL;
+			FILE *f = r->c[i].feasible ? out_create(arena_printf("%s/%s.ltd", r->o.dir, r->c[i].name)) : NULL;
 			if (f)
 				fputs(r->c[i].text, f);
 		}
@@ -756,7 +778,7 @@ static void take(SOpts *o, int c)
 	case 'o': o->dir = optarg; break;
 	case O_MAX_FLASH:
 	case O_MAX_RAM: {
-		long long v = (long long)opt_size(optarg);
+		long long v = (long long)size_parse(optarg);
 		if (!v)
 			search_usage("%s", arena_printf("--%s '%s' is not a size (bytes, or with K, M or G)",
 							c == O_MAX_FLASH ? "max-flash" : "max-ram", optarg));
@@ -769,7 +791,7 @@ static void take(SOpts *o, int c)
 			search_usage("--max-latency-ms '%s' must be a positive number of milliseconds", optarg);
 		break;
 	case O_QUANT:
-		if ((int)(o->quant = opt_quant(optarg)) < 0)
+		if ((int)(o->quant = quant_parse(optarg)) < 0)
 			search_usage("unknown --quantize '%s' (none, w8 or int8)", optarg);
 		break;
 	case O_MEASURE: o->measure = true; break;
@@ -829,8 +851,15 @@ static const char *self_path(void)
 	return arena_strdup(buf);
 }
 
+/* mkdir -p */
 static bool make_dir(const char *d)
 {
+	char *p = arena_strdup(d);
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		mkdir(p, 0777);  /* a parent that cannot be made fails below */
+		*s = '/';
+	}
 	if (mkdir(d, 0777) && errno != EEXIST) {
 		diag_plain_error("cannot create %s: %s", d, strerror(errno));
 		return false;
@@ -921,8 +950,7 @@ int search_main(int argc, char **argv)
 			: r.sp->size <= r.o.exhaustive ? "evaluating all of them"
 			: arena_printf("evolutionary search, %d generations of %d", r.o.gens, r.o.pop));
 	if (r.o.random) {
-		random_cands(&r, r.o.random);
-		eval_new(&r, 0, "random candidates");
+		random_feasible(&r);
 	} else if (r.sp->size <= r.o.exhaustive) {
 		all_cands(&r);
 		eval_new(&r, 0, "all candidates");

@@ -124,7 +124,7 @@ static bool walk_stack(Space *sp, const Node *stack)
 		if (is_search_key(n->key)) {
 			if (!check_search_stmt(n))
 				return false;
-			searching = true;
+			searching |= strcmp(n->key, "ffn_mult") != 0;  /* the others make the branches */
 		}
 		explicit |= !strcmp(n->key, "branch") || !strcmp(n->key, "attention");
 		if (n->has_block && !strcmp(n->key, "layer")) {
@@ -291,7 +291,7 @@ static char *put_stack(const Pick *p, char *out, const Node *stack)
 	bool searching = false;
 	for (const Node *n = stack->kids; n; n = n->next) {
 		if (is_search_key(n->key)) {
-			searching = true;
+			searching |= strcmp(n->key, "ffn_mult") != 0;
 			if (!strcmp(n->key, "ffn_mult")) {
 				const Value *m = pick(p, n->vals);
 				out = arena_printf("%s    ffn %d%s%s;\n", out, (int)(m->num * p->D + 0.5), n->vals->next ? " " : "",

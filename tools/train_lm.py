@@ -5,6 +5,14 @@ fortunes corpus, and write models/fortune.{ltd,safetensors} and
 models/fortune.vocab.json.
 
 usage: train_lm.py [--epochs N] [--out DIR] [--quick]
+       train_lm.py --config NAME.json --seconds S [--out DIR]
+
+--config trains another architecture on the same data: a configuration in
+tools/reference.py's format, as `ltcc search` writes one for each model of
+its front (NAME.json beside NAME.ltd), and writes DIR/NAME.safetensors for
+that .ltd, the held-out bits/char in its metadata. --seconds gives every
+such run the same budget: the cosine schedule is sized, after the first
+20 steps, to the steps that fit in S seconds of training on one core.
 
 Data: tools/data_fortune.py (entries, normalisation, vocabulary).  Split by
 entry: the entry list (file order) is shuffled with numpy
@@ -21,6 +29,7 @@ sum over all its predictions of -log2 p(target) / number of predictions.
 Training uses the same windows.
 """
 import argparse
+import json
 import math
 import os
 import sys
@@ -125,12 +134,20 @@ def main(argv):
     ap.add_argument("--dropout", type=float, default=0.0)
     ap.add_argument("--out", default=os.path.join(os.path.dirname(TOOLS), "models"))
     ap.add_argument("--quick", action="store_true", help="a few steps, for testing the script")
+    ap.add_argument("--config", help="train this architecture (JSON, tools/reference.py's format)")
+    ap.add_argument("--seconds", type=float, help="training budget in seconds (sizes the schedule)")
     args = ap.parse_args(argv[1:])
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
     t0 = time.time()
 
     cfg = fortune_config()
+    if args.config:
+        with open(args.config) as f:
+            cfg = json.load(f)
+        if cfg.get("kind") != "lm" or cfg.get("tgt_vocab") != dfo.VOCAB:
+            sys.exit("train_lm.py: %s is not a language model over the fortune vocabulary (%d)" % (
+                args.config, dfo.VOCAB))
     T = cfg["max_target"]
     entries = dfo.load_entries()
     train, held = split_entries(entries)
@@ -148,12 +165,13 @@ def main(argv):
     rng = np.random.default_rng(SEED)
     steps_per_epoch = len(batches(tw, args.max_tokens, np.random.default_rng(0)))
     total = args.epochs * steps_per_epoch if not args.quick else 60
-    warm = min(500, total // 10)
+    warm = min(500, total // 10) if not args.seconds else 20
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, 0.5 * (1 + math.cos(math.pi * min(1.0, s / total)))))
+    t_train = time.time()
     step = 0
-    for epoch in range(args.epochs):
+    for epoch in range(args.epochs if not args.seconds else 10 ** 6):
         te = time.time()
         model.train()
         tot_loss = tot_tok = 0.0
@@ -168,6 +186,9 @@ def main(argv):
             opt.step()
             sched.step()
             step += 1
+            if args.seconds and step == 20:  # the schedule sized to the budget
+                total = max(40, int(args.seconds / ((time.time() - t_train) / 20)))
+                print("  %.0f s budget: %d steps" % (args.seconds, total), flush=True)
             tot_loss += float(loss)
             tot_tok += ntok
             if step % 200 == 0:
@@ -189,14 +210,17 @@ def main(argv):
         print("  %r" % sample(model, p, 80, T))
 
     os.makedirs(args.out, exist_ok=True)
-    wpath = os.path.join(args.out, "fortune.safetensors")
-    import json
-    meta = {"format": "pt", "model": "fortune", "config": json.dumps(cfg, separators=(",", ":")),
+    wpath = os.path.join(args.out, cfg["name"] + ".safetensors")
+    meta = {"format": "pt", "model": cfg["name"], "config": json.dumps(cfg, separators=(",", ":")),
             "data": "fortunes via tools/data_fortune.py", "split_seed": str(SEED),
             "heldout": str(len(held)), "heldout_sha": held_sha, "heldout_bpc": "%.4f" % bpc,
             "train_seconds": "%.0f" % train_time}
     st.save(wpath, model.export(), meta)
     worst = tt.check_against_reference(cfg, model, wpath, [([], x) for x, _ in hw[:8]])
+    if args.config:  # its .ltd is the one ltcc search wrote beside the .json
+        print("wrote %s; held-out %.4f bits/char; reference check max|diff| %.2e; time %s" % (
+            wpath, bpc, worst, tt.fmt_time(time.time() - t0)))
+        return
     with open(os.path.join(args.out, "fortune.ltd"), "w") as f:
         f.write(tt.ltd_text(cfg, """Character language model (Lite Transformer decoder, pre-norm, attention +
 dynamic conv with GLU, final LayerNorm) trained by tools/train_lm.py on

@@ -124,6 +124,7 @@ int main(void)
 	register_lower_suite();
 	register_files_suite();
 	register_kernels_suite();
+	register_space_suite();
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	unsigned failed = CU_get_number_of_failures();

@@ -16,6 +16,7 @@ void register_weights_suite(void);
 void register_lower_suite(void);
 void register_files_suite(void);
 void register_kernels_suite(void);
+void register_space_suite(void);
 
 /* Start capturing diagnostics (and diag_reset()); cap_end() stops and
  * returns everything printed since, valid until the next cap_begin(). */
