@@ -102,6 +102,7 @@ check: $(B)/ltcc $(B)/unit_tests
 	sh tests/import/run.sh
 	sh tests/int8/run.sh
 	sh tests/compress/run.sh
+	sh tests/search/run.sh
 	sh tests/exp/run.sh
 	sh tests/cxx/run.sh
 	sh tests/ctx/run.sh

@@ -4,7 +4,8 @@
  * A call of kernel k costs  call_k + mac_k * MACs + work_k * work  (MACs and
  * work from KERNEL_TABLE); what runs between calls (the block functions,
  * their loops, the entry points) costs glue_call per kernel call and
- * glue_run per program run. The coefficients are the target file's
+ * glue_run per program run. Each program has its own prices: a decoder
+ * step's kernels run one row, often another loop than the encoder's. The coefficients are the target file's
  * <cost> children, fitted by tools/ltcc-calibrate to the instructions QEMU
  * counts in each kernel (a Cortex-M or RISC-V target: one instruction a
  * cycle) or to the time measured in each (x86, at the file's clock). A
@@ -25,23 +26,23 @@ int cost_length(const Model *m)
 	return T;
 }
 
-static double call_cycles(const Target *t, const KCall *c)
+static double call_cycles(const Target *t, const KCall *c, int prog)
 {
-	const KCost *k = &t->kcost[c->k];
+	const KCost *k = &t->kcost[prog][c->k];
 	if (!k->priced)
 		return kern_macs(c) / t->macs_per_cycle;
 	return k->call + k->mac * kern_macs(c) + k->work * kern_work(c);
 }
 
 /* One run of program p with rows counted at length T. */
-static double run_cycles(const Program *p, const Target *t, int T)
+static double run_cycles(const Program *p, const Target *t, int prog, int T)
 {
 	KCall k[KERN_MAX_CALLS];
-	double cy = t->glue_run;
+	double cy = t->glue_run[prog];
 	for (int i = 0; i < p->nops; i++) {
 		int nk = kern_calls(p->ops[i], T, k);
 		for (int j = 0; j < nk; j++)
-			cy += call_cycles(t, &k[j]) + t->glue_call;
+			cy += call_cycles(t, &k[j], prog) + t->glue_call[prog];
 	}
 	return cy;
 }
@@ -50,9 +51,9 @@ Cost cost_estimate(const IR *ir, const Target *t)
 {
 	Cost c = { .T = cost_length(ir->m) };
 	if (!ir->m->is_lm)
-		c.enc_cycles = run_cycles(&ir->encode, t, c.T);
+		c.enc_cycles = run_cycles(&ir->encode, t, PROG_ENCODE, c.T);
 	for (int s = 1; s <= c.T; s++)
-		c.step_cycles += run_cycles(&ir->step, t, s);
+		c.step_cycles += run_cycles(&ir->step, t, PROG_STEP, s);
 	c.ms = (c.enc_cycles + c.step_cycles) / (t->clock_mhz * 1e3);
 	return c;
 }

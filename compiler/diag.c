@@ -3,6 +3,7 @@
  *     source line
  *         ^
  * Bad input is reported and counted; internal bugs go through die(). */
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ltcc.h"
@@ -151,4 +152,16 @@ const char *diag_nearest(const char *name, const char *const *cands, int n)
 		}
 	}
 	return best;
+}
+
+/* The option getopt just refused, as the user wrote it: a short one is
+ * optopt (in a cluster such as -O2, optind has not moved past it yet, and
+ * argv[optind - 1] may be an operand getopt permuted), a long one is the
+ * argument getopt stepped over (optopt is then its value, not its name). */
+const char *diag_option(char **argv)
+{
+	const char *last = argv[optind - 1];
+	if (strncmp(last, "--", 2) && optopt > 0 && optopt < 128 && optopt != '?')
+		return arena_printf("-%c", optopt);
+	return arena_printf("%.*s", (int)strcspn(last, "="), last);  /* its name, not =VALUE */
 }

@@ -81,6 +81,7 @@ void diag_set_stream(FILE *f);               /* default stderr; tests redirect *
  * its length, at least 2), or NULL: for "did you mean". */
 const char *diag_nearest(const char *name, const char *const *cands, int n);
 _Noreturn void die(const char *fmt, ...);    /* internal bug: abort */
+const char *diag_option(char **argv);        /* the option getopt just refused, as written */
 
 /* ---- lexer.l / parser.y: the .ltd syntax tree ----
  * Every statement is `key value* ;` or `key value* { statement* }`.
@@ -510,8 +511,10 @@ const char *emit_c_string(const char *s);      /* a quoted, escaped C string lit
 
 /* ---- target.c: target descriptions (XML, libxml2) ---- */
 /* One kernel's price on a target (cost.c): cycles a call, a MAC, a unit of
- * its other work. */
+ * its other work. Priced apart in the encoder's program and in a decoder
+ * step's (PROG_STEP), where the kernels run one row: another code path. */
 typedef struct KCost { bool priced; double call, mac, work; } KCost;
+enum { PROG_ENCODE, PROG_STEP };
 
 typedef struct Target {
 	const char *name, *description, *file;
@@ -523,9 +526,9 @@ typedef struct Target {
 	const char *family;     /* kernel templates layered over generic */
 	int clock_mhz;          /* the cost model (cost.c): */
 	double macs_per_cycle;  /* sustained multiply-adds per cycle, for a kernel not priced */
-	KCost kcost[K_COUNT];   /* each kernel's price, from <kernel> in <cost> */
-	double glue_call, glue_run;  /* <glue>: between calls, per call and per program run */
-	int priced;             /* how many kernels <cost> prices */
+	KCost kcost[2][K_COUNT];/* each kernel's price in each program, from <kernel> in <cost> */
+	double glue_call[2], glue_run[2];  /* <glue>: between calls, per call and per program run */
+	int priced;             /* how many prices <cost> gives */
 } Target;
 
 Target *tgt_find(const char *name);        /* built-in; NULL if unknown or invalid */

@@ -11,6 +11,7 @@
 
 static const char usage[] =
 "usage: ltcc MODEL.ltd [options]\n"
+"       ltcc search SPACE.ltd -t TARGET -o DIR [options]   (see ltcc search --help)\n"
 "\n"
 "Compile a Lite Transformer model (a .ltd description and its safetensors\n"
 "weights) into one self-contained, allocation-free C file and its header.\n"
@@ -195,17 +196,6 @@ typedef struct Opts {
 	const char *cmd;    /* for the header comment */
 } Opts;
 
-/* The option getopt just refused, as the user wrote it: a short one is
- * optopt (in a cluster such as -O2, optind has not moved past it yet, and
- * argv[optind - 1] may be an operand getopt permuted), a long one is the
- * argument getopt stepped over (optopt is then its value, not its name). */
-static const char *option_text(char **argv)
-{
-	const char *last = argv[optind - 1];
-	if (strncmp(last, "--", 2) && optopt > 0 && optopt < 128 && optopt != '?')
-		return arena_printf("-%c", optopt);
-	return last;
-}
 
 /* --quantize MODE; given twice, the two must agree. */
 static void set_quant(Opts *o, const char *mode)
@@ -338,8 +328,8 @@ static void take_option(Opts *o, int c, char **argv)
 		break;
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
 	case 'V': printf("ltcc %s\n", LTCC_VERSION); arena_free_all(); exit(0);
-	case ':': bad_usage("option '%s' needs a value", option_text(argv));
-	default: unknown_option(option_text(argv));
+	case ':': bad_usage("option '%s' needs a value", diag_option(argv));
+	default: unknown_option(diag_option(argv));
 	}
 }
 

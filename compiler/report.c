@@ -259,7 +259,7 @@ void report_text(const IR *ir, const Target *tg, FILE *f)
 	Cost c = cost_estimate(ir, tg);
 	double ms = 1e3 / (tg->clock_mhz * 1e6);
 	fprintf(f, "estimate on %s at %d MHz (%s): encoder %.3f ms for %d tokens, %d decoder steps %.3f ms (%.4f ms a step)\n",
-		tg->name, tg->clock_mhz, tg->priced ? arena_printf("cost model: %d kernels priced", tg->priced)
+		tg->name, tg->clock_mhz, tg->priced ? arena_printf("cost model: %d prices", tg->priced)
 						    : arena_printf("%g MACs a cycle", tg->macs_per_cycle),
 		c.enc_cycles * ms, c.T, c.T, c.step_cycles * ms, c.step_cycles * ms / c.T);
 	if (!tg->flash && !tg->ram)

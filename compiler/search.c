@@ -340,7 +340,7 @@ static double latency(const Run *r, const Cand *c)
 	return r->o.measure ? c->e.meas_cycles / (r->tgt->clock_mhz * 1e3) : c->e.ms;
 }
 
-static int by_latency_r;
+/* the run being sorted: qsort passes its comparison no context */
 static const Run *sort_run;
 static int by_latency(const void *a, const void *b)
 {
@@ -374,7 +374,6 @@ static int mark_front(Run *r)
 			r->c[idx[k]].front = true;
 			nf++;
 		}
-	(void)by_latency_r;
 	return nf;
 }
 
@@ -769,7 +768,7 @@ static const struct option longs[] = {
 	{ 0, 0, 0, 0 },
 };
 
-static void take(SOpts *o, int c)
+static void take(SOpts *o, int c, char **argv)
 {
 	char *end;
 	switch (c) {
@@ -803,8 +802,8 @@ static void take(SOpts *o, int c)
 	case O_SEED: o->seed = (uint64_t)opt_count(optarg, "--seed", 0, 2147483647); break;
 	case 'q': o->quiet = true; break;
 	case 'h': fputs(usage, stdout); arena_free_all(); exit(0);
-	case ':': search_usage("option '%s' needs a value", optopt ? arena_printf("-%c", optopt) : "");
-	default: search_usage("unknown option '%s'", optopt ? arena_printf("-%c", optopt) : "(a long one)");
+	case ':': search_usage("option '%s' needs a value", diag_option(argv));
+	default: search_usage("unknown option '%s'", diag_option(argv));
 	}
 }
 
@@ -815,7 +814,7 @@ static SOpts parse(int argc, char **argv)
 	optind = 1;
 	int c;
 	while ((c = getopt_long(argc, argv, ":t:o:j:qh", longs, NULL)) != -1)
-		take(&o, c);
+		take(&o, c, argv);
 	if (optind != argc - 1)
 		search_usage("%s", optind >= argc ? "expected one search space (SPACE.ltd)" : "expected exactly one search space");
 	o.space = argv[optind];

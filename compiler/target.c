@@ -116,31 +116,39 @@ static const char *family_needs(const Target *t)
 	return NULL;
 }
 
-/* <cost>'s children: each <kernel name= call= mac= work=/> prices a
- * kernel (cost.c), <glue call= run=/> what runs between calls. The schema
- * has checked the numbers; a kernel named twice or unknown is refused. */
+/* <cost>'s children: each <kernel name= in= call= mac= work=/> prices a
+ * kernel (cost.c) in one program (in="encode" or "step") or, without in=,
+ * in both; <glue in= call= run=/> what runs between calls. The schema has
+ * checked the numbers; an unknown kernel, or one priced twice in a
+ * program, is refused. */
 static bool read_prices(Target *t, xmlNodePtr cost, const char *name)
 {
 	for (xmlNodePtr c = cost->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
+		const char *in = attr(c, "in");
+		int p0 = !strcmp(in, "step"), p1 = strcmp(in, "encode") ? 1 : 0;
 		if (!strcmp((const char *)c->name, "glue")) {
-			t->glue_call = strtod(attr(c, "call"), NULL);
-			t->glue_run = strtod(attr(c, "run"), NULL);
+			for (int p = p0; p <= p1; p++) {
+				t->glue_call[p] = strtod(attr(c, "call"), NULL);
+				t->glue_run[p] = strtod(attr(c, "run"), NULL);
+			}
 			continue;
 		}
 		const char *k = attr(c, "name");
 		int id = 0;
 		while (id < K_COUNT && strcmp(kern_name[id] + 2, k))
 			id++;
-		if (id == K_COUNT || t->kcost[id].priced) {
-			fail(name, xmlGetLineNo(c), id == K_COUNT ? "<kernel name=\"%s\">: no such kernel"
-								  : "<kernel name=\"%s\"> priced twice", k);
-			return false;
+		for (int p = p0; p <= p1; p++) {
+			if (id == K_COUNT || t->kcost[p][id].priced) {
+				fail(name, xmlGetLineNo(c), id == K_COUNT ? "<kernel name=\"%s\">: no such kernel"
+									  : "<kernel name=\"%s\"> priced twice", k);
+				return false;
+			}
+			t->kcost[p][id] = (KCost){ true, strtod(attr(c, "call"), NULL), strtod(attr(c, "mac"), NULL),
+						   strtod(attr(c, "work"), NULL) };
+			t->priced++;
 		}
-		t->kcost[id] = (KCost){ true, strtod(attr(c, "call"), NULL), strtod(attr(c, "mac"), NULL),
-					strtod(attr(c, "work"), NULL) };
-		t->priced++;
 	}
 	return true;
 }

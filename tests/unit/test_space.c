@@ -161,7 +161,7 @@ static void test_cost_sums_calls(void)
 	plan_memory(ir);
 	Target t = { .clock_mhz = 100, .macs_per_cycle = 1 };
 	for (int k = 0; k < K_COUNT; k++)
-		t.kcost[k] = (KCost){ true, 0, 1, 0 };
+		t.kcost[PROG_ENCODE][k] = t.kcost[PROG_STEP][k] = (KCost){ true, 0, 1, 0 };
 	Cost c = cost_estimate(ir, &t);
 	double macs = 0, calls = 0;
 	KCall kc[KERN_MAX_CALLS];
@@ -177,8 +177,8 @@ static void test_cost_sums_calls(void)
 	CU_ASSERT_DOUBLE_EQUAL(c.enc_cycles + c.step_cycles, macs, 1e-6 * macs);
 	CU_ASSERT_DOUBLE_EQUAL(c.ms, macs / 1e5, 1e-9 * macs);
 	for (int k = 0; k < K_COUNT; k++)
-		t.kcost[k] = (KCost){ true, 1, 0, 0 };
-	t.glue_run = 1000;  /* once for the encoder, once a step */
+		t.kcost[PROG_ENCODE][k] = t.kcost[PROG_STEP][k] = (KCost){ true, 1, 0, 0 };
+	t.glue_run[PROG_ENCODE] = t.glue_run[PROG_STEP] = 1000;  /* once for the encoder, once a step */
 	c = cost_estimate(ir, &t);
 	CU_ASSERT_DOUBLE_EQUAL(c.enc_cycles + c.step_cycles, calls + 1000.0 * (T + 1), 1e-9);
 }
