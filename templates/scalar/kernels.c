@@ -711,10 +711,10 @@ static void k_i8_dot14(int in, const int16_t *q, const int8_t *w, int32_t *s)
 {
 	const int8_t *w0 = w, *w1 = w0 + in, *w2 = w1 + in, *w3 = w2 + in;
 	int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-	int i;
+	int i, in4 = in - in % 4;  /* (i + 4 <= in made GCC 12 see an overflow in clones with in constant) */
 #define K_I8_MAC4(k) do { int32_t a = q[i + k]; \
 	s0 += a * w0[i + k]; s1 += a * w1[i + k]; s2 += a * w2[i + k]; s3 += a * w3[i + k]; } while (0)
-	for (i = 0; i + 4 <= in; i += 4) {
+	for (i = 0; i < in4; i += 4) {
 		K_I8_MAC4(0);
 		K_I8_MAC4(1);
 		K_I8_MAC4(2);

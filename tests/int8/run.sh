@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh — every target's int8 matmul (k_linear_i8) against exact integer
 # arithmetic (tests/int8/kern_i8.c): on the host for generic and x86-avx2,
-# in QEMU for the embedded targets.
+# in QEMU for the embedded targets; and a model shape GCC once refused.
 # Usage: tests/int8/run.sh [TARGET...]   (from the repo root, after make)
 #        ICOUNT=1 also prints each embedded target's instructions per
 #        multiply-add at 30x64->64, 30x200->200, 30x496->496.
@@ -39,6 +39,36 @@ for t in $targets; do
 		ok "$t: k_linear_i8 bit-exact in 400 trials"
 	else
 		bad "$t: k_linear_i8 (exit $st)"
+	fi
+done
+
+# A model whose int8 file GCC 12 once refused at -Werror on RV32 (a clone of
+# k_i8_dot14 with its length constant made the tail loop look like an
+# overflow): found by tools/ltcc-calibrate's random models; built, weightless,
+# for each embedded target.
+cat > "$B/rand.ltd" <<'LTD'
+model rand {
+  weights "rand.safetensors";
+  dim 128;
+  vocab 64;
+  max_target 32;
+  decoder {
+    layers 2;
+    norm post;
+    ffn 128 relu;
+    branch attn 128 heads 8;
+  }
+}
+LTD
+for t in $targets; do
+	case $t in generic|x86-avx2) continue ;; esac
+	d=$B/$t-rand
+	mkdir -p "$d"
+	if "$LTCC" "$B/rand.ltd" --weightless -t "$t" --quantize int8 -o "$d/b.c" --prefix b &&
+		sh regress/qemu/run-target.sh --build-only "$t" "$d" "$d/b.c" bench/icount_main.c > "$d/build.log" 2>&1; then
+		ok "$t: an attention-only D=128 model builds at -Werror"
+	else
+		bad "$t: an attention-only D=128 model: $(grep -m1 error "$d/build.log")"
 	fi
 done
 echo "int8 kernels: $pass passed, $fail failed"
