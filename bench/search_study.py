@@ -16,7 +16,7 @@ a model it picks run within the budgets it was picked for?
      (regress/qemu/run-target.sh, the testbench), and its run counted in
      QEMU: flash, RAM and latency against the budgets.
 
-usage: bench/search_study.py [--models N] [--seconds S]   (after make)
+usage: bench/search_study.py [--models N] [--seconds S] [-j N]   (after make)
 Writes build/study/study.json and prints a markdown table for docs/search.md.
 """
 import argparse
@@ -27,6 +27,7 @@ import math
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -35,7 +36,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import measure  # noqa: E402
 import st  # noqa: E402
 
-LTCC = os.path.join(ROOT, "build", "ltcc")
+LTCC = os.environ.get("LTCC", os.path.join(ROOT, "build", "ltcc"))
 OUT = os.path.join(ROOT, "build", "study")
 SPACE = os.path.join(ROOT, "examples", "search", "fortune.space.ltd")
 TARGET = "cortex-m4"
@@ -89,6 +90,7 @@ def in_qemu(d, name):
     line = [l for l in out.splitlines() if l.startswith("testbench: ")][-1]
     rep = json.load(open(rj))
     measure.bench.B = os.path.join(d, "icount")
+    measure.bench.LTCC = LTCC
     base = os.path.join(d, name)
     ic = measure.bench.icount(base, TARGET, [], "-real")
     cycles = ic["encoder_insns"] + ic["steps_insns"]
@@ -103,6 +105,7 @@ def main():
     ap.add_argument("--models", type=int, default=8)
     ap.add_argument("--seconds", type=int, default=300)
     ap.add_argument("--out", default=OUT)
+    ap.add_argument("-j", "--jobs", type=int, default=1, help="trainings at once, one core each")
     a = ap.parse_args()
     d = os.path.join(a.out, "search")
     cmd = [LTCC, "search", SPACE, "-t", TARGET, "--seed", "1", "-o", d, "-q"] + sum(map(list, BUDGET.items()), [])
@@ -110,8 +113,9 @@ def main():
     rows = list(csv.DictReader(open(os.path.join(d, "front.csv"))))
     chosen = pick(rows, a.models)
     res = []
-    for r in chosen:
-        bpc, secs = train(d, r["name"], a.seconds)
+    with ThreadPoolExecutor(a.jobs) as ex:  # each training on one core
+        trained = list(ex.map(lambda r: train(d, r["name"], a.seconds), chosen))
+    for r, (bpc, secs) in zip(chosen, trained):
         res.append({"model": r["name"], "params": int(r["params_nonembedding"]), "cost_ms": float(r["cost_ms"]),
                     "flash": int(r["flash_bytes"]), "ram": int(r["ram_bytes"]), "dim": int(r["dim"]),
                     "layers": int(r["decoder.layers"]), "split": r["decoder.split"], "conv": r["decoder.conv"],
