@@ -391,6 +391,7 @@ typedef enum { Q_NONE, Q_W8, Q_I8 } Quant;
  * input rows as int16 (the targets' 16-bit multiply-adds read them). */
 #define QX_ROWS 4
 Quant quant_parse(const char *mode);         /* "none", "w8", "int8"; -1 if unknown */
+bool quant_supports(const Model *m, Quant mode); /* false after saying why not */
 void quant_weights(IR *ir, Quant mode);      /* also sets ir->weight_bytes, qx_bytes */
 void quant_row(const float *w, int n, int8_t *q, float *s);
 size_t quant_tensor_bytes(const Tensor *t);  /* as stored: fp32, int8 rows and scales, or compressed */

@@ -411,12 +411,8 @@ static IR *compile(const Opts *o, bool *dumped)
 		*dumped = true;
 		return NULL;
 	}
-	if (o->quant != Q_NONE && (m->ain.on || m->aout.on)) {
-		/* their band matrices have no int8 kernels yet */
-		diag_error(m->ain.on ? m->ain.loc : m->aout.loc, "--quantize does not support adaptive input or "
-			   "softmax models yet; compile this one in fp32");
+	if (!quant_supports(m, o->quant))
 		return NULL;
-	}
 	WeightFile *wf = o->weightless ? wf_synthetic() : wf_load(m->weights_path, o->max_weights);
 	if (!wf) {
 		diag_note(m->weights_loc, "weights named here");

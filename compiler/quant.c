@@ -103,3 +103,14 @@ Quant quant_parse(const char *mode)
 		q++;
 	return q > Q_I8 ? (Quant)-1 : q;
 }
+
+/* Can --quantize MODE compile model m? If not, says why. */
+bool quant_supports(const Model *m, Quant mode)
+{
+	if (mode == Q_NONE || !(m->ain.on || m->aout.on))
+		return true;
+	/* their band matrices have no int8 kernels yet */
+	diag_error(m->ain.on ? m->ain.loc : m->aout.loc, "--quantize does not support adaptive input or "
+		   "softmax models yet; compile this one in fp32");
+	return false;
+}

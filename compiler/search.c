@@ -226,7 +226,7 @@ static Eval evaluate(const Run *r, const Cand *c)
 	Node *root;
 	const SrcFile *src = src_from_string(arena_printf("%s.ltd", c->name), c->text);
 	Model *m = ast_parse(src, &root) ? check_model(root, src->name) : NULL;
-	IR *ir = m ? lower_model(m, wf_synthetic()) : NULL;
+	IR *ir = m && quant_supports(m, r->o.quant) ? lower_model(m, wf_synthetic()) : NULL;
 	if (ir) {
 		count_params(ir, &e);
 		fuse_program(ir, &fuse_all);
