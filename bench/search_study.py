@@ -53,6 +53,8 @@ def spearman(x, y):
 
 
 def pick(rows, n):
+    if n >= len(rows) or n < 2:
+        return rows[:n]
     ps = [float(r["params_nonembedding"]) for r in rows]
     lo, hi = math.log(ps[0]), math.log(ps[-1])
     got = []

@@ -92,14 +92,15 @@ static bool expand_range(Value **pp, Value ***out, int *n)
 		by = step->ival;
 		after = step->next;
 	}
-	double count = ((double)hi->ival - (double)lo->ival) / (double)by + 1;  /* no overflow */
-	if (hi->ival < lo->ival || count > MAX_ALTS - *n) {
+	/* the span in unsigned arithmetic: hi - lo cannot overflow there */
+	unsigned long span = (unsigned long)hi->ival - (unsigned long)lo->ival, count = span / (unsigned long)by + 1;
+	if (hi->ival < lo->ival || span / (unsigned long)by >= (unsigned long)(MAX_ALTS - *n)) {
 		diag_error(dots->loc, hi->ival < lo->ival ? "empty range: %ld .. %ld" : "range %ld .. %ld has too many values",
 			   lo->ival, hi->ival);
 		return false;
 	}
-	for (long i = 0; i < (long)count; i++) {
-		Value *a = mkval(V_INT, arena_printf("%ld", lo->ival + i * by), (YYLTYPE){ lo->loc.line, lo->loc.col, 0, 0 });
+	for (unsigned long i = 0; i < count; i++) {  /* lo + i * by <= hi: no overflow */
+		Value *a = mkval(V_INT, arena_printf("%ld", (long)((unsigned long)lo->ival + i * (unsigned long)by)), (YYLTYPE){ lo->loc.line, lo->loc.col, 0, 0 });
 		**out = a;
 		*out = &a->next;
 		++*n;

@@ -14,6 +14,7 @@
  * batch's compiler memory goes when its workers exit; each sends back one
  * fixed-size record per candidate over a pipe. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -88,14 +89,20 @@ typedef struct Cand {
 	bool feasible, front;
 } Cand;
 
+/* A set of 64-bit keys (open addressing; 0 stands for empty, so keys are
+ * made odd): the models seen, and the names given. */
+typedef struct KeySet { uint64_t *k; size_t cap, n; } KeySet;
+
 typedef struct Run {
 	SOpts o;
 	const Space *sp;
 	const Target *tgt;
 	Cand *c;
 	int n, cap;
+	KeySet seen, names;     /* models' hashes, names' 32-bit hashes */
 	uint64_t rng;
-	const char *self;       /* this executable, for --measure */
+	const char *self;       /* this executable, for --measure ... */
+	const char *mdir;       /* ... and its scratch directory */
 } Run;
 
 static _Noreturn void search_usage(const char *fmt, const char *arg)
@@ -151,7 +158,7 @@ static double run_macs(const IR *ir, int T)
 	return m;
 }
 
-/* Run argv, its stdout into buf; true if it exited 0. */
+/* Run argv, the end of its stdout into buf; true if it exited 0. */
 static bool run_command(char *const argv[], char *buf, size_t len)
 {
 	int fd[2];
@@ -168,8 +175,13 @@ static bool run_command(char *const argv[], char *buf, size_t len)
 	close(fd[1]);
 	size_t got = 0;
 	ssize_t r;
-	while (pid > 0 && (r = read(fd[0], buf + got, len - 1 - got)) > 0)
+	while (pid > 0 && (r = read(fd[0], buf + got, len - 1 - got)) > 0) {
 		got += (size_t)r;
+		if (got == len - 1) {  /* full: keep the second half, read on */
+			memmove(buf, buf + got / 2, got - got / 2);
+			got -= got / 2;
+		}
+	}
 	buf[got] = 0;
 	close(fd[0]);
 	int st;
@@ -181,21 +193,23 @@ static bool run_command(char *const argv[], char *buf, size_t len)
  * RISC-V target, time at the target's clock on x86); -1 if it failed. */
 static double measure(const Run *r, const Cand *c)
 {
-	const char *dir = arena_printf("%s/measure", r->o.dir), *ltd = arena_printf("%s/%s.ltd", dir, c->name);
+	const char *ltd = arena_printf("%s/%s.ltd", r->mdir, c->name);
 	FILE *f = fopen(ltd, "w");
 	if (!f)
 		return -1;
 	fputs(c->text, f);
 	fclose(f);
-	const char *cmd = getenv("LTCC_MEASURE");
+	const char *cmd = getenv("LTCC_MEASURE"), *slash = strrchr(r->self, '/');
 	if (!cmd || !*cmd)
-		cmd = arena_printf("%.*s/../tools/ltcc-measure", (int)(strrchr(r->self, '/') - r->self), r->self);
+		cmd = slash ? arena_printf("%.*s/../tools/ltcc-measure", (int)(slash - r->self), r->self) : "ltcc-measure";
 	static const char *const qn[] = { "none", "w8", "int8" };
 	char *argv[] = { (char *)cmd, "--ltcc", (char *)r->self, r->o.tfile ? "--target-file" : "--target",
 			 (char *)(r->o.tfile ? r->o.tfile : r->tgt->name), "--quantize", (char *)qn[r->o.quant],
 			 (char *)ltd, NULL };
 	char out[4096];
-	if (!run_command(argv, out, sizeof out))
+	bool ran = run_command(argv, out, sizeof out);
+	remove(ltd);
+	if (!ran)
 		return -1;
 	char *last = strrchr(out, '\n');
 	while (last && last > out && !last[1]) {  /* skip the final newline */
@@ -203,7 +217,36 @@ static double measure(const Run *r, const Cand *c)
 		last = strrchr(out, '\n');
 	}
 	double v = strtod(last ? last + 1 : out, NULL);
-	return v > 0 ? v : -1;
+	return v > 0 && isfinite(v) ? v : -1;
+}
+
+/* About how many parameters a checked model has: the matrices of its
+ * layers, embeddings and output, before anything is bound. */
+static double about_params(const Model *m)
+{
+	double D = m->dim, p = D * ((double)m->src_vocab + m->tgt_vocab);
+	const Stack *ss[2] = { &m->enc, &m->dec };
+	for (int s = 0; s < 2; s++)
+		for (int i = 0; ss[s]->present && i < ss[s]->nlayers; i++) {
+			const Layer *L = &ss[s]->layers[i];
+			p += 2 * D * ss[s]->ffn + (ss[s]->cross_heads ? 4 * D * D : 0);
+			for (int b = 0; b < L->nbranch; b++) {
+				const Branch *br = &L->br[b];
+				double w = br->width;
+				p += br->kind == BR_ATTN ? 4 * w * w : (br->glu ? 3 : 2) * w * w;
+				p += br->kind == BR_DYN ? w * br->heads * br->kernel : 0;
+			}
+		}
+	return p;
+}
+
+/* Weights (fp32 bytes) a candidate may have and still be compiled: 5x the
+ * flash budget (int8 stores a quarter) but at least 64 MiB, or 1 GiB
+ * without a budget. Larger ones are refused before a made-up copy of them
+ * would take the worker's memory. */
+static double weight_cap(const Run *r)
+{
+	return r->o.max_flash ? fmax(5.0 * (double)r->o.max_flash, 64.0 * (1 << 20)) : (double)(1u << 30);
 }
 
 /* The first error a candidate's compile reported, one line. */
@@ -226,6 +269,11 @@ static Eval evaluate(const Run *r, const Cand *c)
 	Node *root;
 	const SrcFile *src = src_from_string(arena_printf("%s.ltd", c->name), c->text);
 	Model *m = ast_parse(src, &root) ? check_model(root, src->name) : NULL;
+	if (m && 4 * about_params(m) > weight_cap(r)) {
+		diag_error(m->loc, "about %.1f MB of fp32 weights, over the %.1f MB a candidate may have to be compiled",
+			   4 * about_params(m) / 1e6, weight_cap(r) / 1e6);
+		m = NULL;
+	}
 	IR *ir = m && quant_supports(m, r->o.quant) ? lower_model(m, wf_synthetic()) : NULL;
 	if (ir) {
 		count_params(ir, &e);
@@ -249,7 +297,8 @@ static Eval evaluate(const Run *r, const Cand *c)
 	diag_set_stream(NULL);
 	fclose(ds);
 	free(diag);
-	if (e.ok && r->o.measure && (e.meas_cycles = measure(r, c)) < 0) {
+	bool fits = (!r->o.max_flash || e.flash <= r->o.max_flash) && (!r->o.max_ram || e.ram <= r->o.max_ram);
+	if (e.ok && fits && r->o.measure && (e.meas_cycles = measure(r, c)) < 0) {
 		e.ok = 0;
 		snprintf(e.why, sizeof e.why, "--measure: the measuring command failed");
 	}
@@ -262,6 +311,7 @@ typedef struct Rec { int i; Eval e; } Rec;
 
 static void worker(const Run *r, const int *idx, int n, int w, int jobs, int fd)
 {
+	fcntl(fd, F_SETFD, FD_CLOEXEC);  /* a measuring command must not hold the pipe open */
 	for (int k = w; k < n; k += jobs) {
 		Rec rec = { idx[k], evaluate(r, &r->c[idx[k]]) };
 		if (write(fd, &rec, sizeof rec) != (ssize_t)sizeof rec)
@@ -270,17 +320,27 @@ static void worker(const Run *r, const int *idx, int n, int w, int jobs, int fd)
 	_exit(0);
 }
 
-/* Evaluate candidates idx[0..n) with r->o.jobs processes. A candidate
- * whose worker died is marked so. */
+static bool read_full(int fd, void *buf, size_t n)
+{
+	for (size_t got = 0; got < n;) {
+		ssize_t k = read(fd, (char *)buf + got, n - got);
+		if (k <= 0)
+			return false;
+		got += (size_t)k;
+	}
+	return true;
+}
+
+/* Evaluate candidates idx[0..n) with up to r->o.jobs processes, worker w
+ * taking idx[w], idx[w + jobs], ... in that order. A worker that dies took
+ * down the candidate it was on, the first of its share not reported: that
+ * one is marked so, and the rest of its share goes to a new worker. */
 static void eval_batch(Run *r, const int *idx, int n)
 {
-	int jobs = r->o.jobs < n ? r->o.jobs : n, fds[64];
+	int jobs = r->o.jobs < n ? r->o.jobs : n, fds[64], nleft = 0;
+	int *left = arena_alloc(sizeof(int) * (size_t)(n + 1));
 	pid_t pids[64];
 	fflush(NULL);
-	for (int k = 0; k < n; k++) {
-		r->c[idx[k]].e = (Eval){ .meas_cycles = -1 };
-		snprintf(r->c[idx[k]].e.why, sizeof r->c[idx[k]].e.why, "its evaluation crashed");
-	}
 	for (int w = 0; w < jobs; w++) {
 		int fd[2];
 		if (pipe(fd) || (pids[w] = fork()) < 0)
@@ -290,16 +350,25 @@ static void eval_batch(Run *r, const int *idx, int n)
 			worker(r, idx, n, w, jobs, fd[1]);
 		}
 		close(fd[1]);
+		fcntl(fd[0], F_SETFD, FD_CLOEXEC);  /* not inherited by the next workers' commands */
 		fds[w] = fd[0];
 	}
 	for (int w = 0; w < jobs; w++) {
 		Rec rec;
-		while (read(fds[w], &rec, sizeof rec) == (ssize_t)sizeof rec)
-			if (rec.i >= 0 && rec.i < r->n)
-				r->c[rec.i].e = rec.e;
+		int k = w;
+		for (; k < n && read_full(fds[w], &rec, sizeof rec) && rec.i == idx[k]; k += jobs)
+			r->c[rec.i].e = rec.e;
 		close(fds[w]);
 		waitpid(pids[w], NULL, 0);
+		if (k >= n)
+			continue;
+		r->c[idx[k]].e = (Eval){ .meas_cycles = -1 };
+		snprintf(r->c[idx[k]].e.why, sizeof r->c[idx[k]].e.why, "its evaluation crashed");
+		for (k += jobs; k < n; k += jobs)
+			left[nleft++] = idx[k];
 	}
+	if (nleft)
+		eval_batch(r, left, nleft);
 }
 
 /* ---- candidates ---- */
@@ -312,33 +381,57 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
-/* Add genome g (canonical) unless an equal model is known; its index, or -1. */
+/* Add key k to s; false if it was there. */
+static bool key_add(KeySet *s, uint64_t k)
+{
+	k |= 1;
+	if (2 * (s->n + 1) > s->cap) {  /* grow: the old table left in the arena */
+		KeySet g = { arena_alloc(sizeof(uint64_t) * (s->cap ? 2 * s->cap : 1024)), s->cap ? 2 * s->cap : 1024, 0 };
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->k[i])
+				key_add(&g, s->k[i]);
+		*s = g;
+	}
+	size_t i = (size_t)(k >> 7) & (s->cap - 1);
+	for (; s->k[i]; i = (i + 1) & (s->cap - 1))
+		if (s->k[i] == k)
+			return false;
+	s->k[i] = k;
+	s->n++;
+	return true;
+}
+
+/* Add genome g (canonical) unless an equal model is known; its index, or
+ * -1. Its name is the space's and 8 hex digits of the model's hash, 16 if
+ * another model has those 8. */
 static int add_cand(Run *r, const int *g)
 {
 	const char *body = space_render(r->sp, g, "CANDIDATE");
 	uint64_t h = fnv(body);
-	for (int i = 0; i < r->n; i++)  /* linear: a search evaluates thousands, not millions */
-		if (r->c[i].hash == h)
-			return -1;
+	if (!key_add(&r->seen, h))
+		return -1;
 	Cand c = { .hash = h };
 	c.g = arena_alloc(sizeof(int) * (size_t)(r->sp->ndim ? r->sp->ndim : 1));
 	memcpy(c.g, g, sizeof(int) * (size_t)r->sp->ndim);
-	c.name = arena_printf("%s_%08x", r->sp->name, (unsigned)(h >> 32));
+	c.name = key_add(&r->names, h >> 32 << 1) ? arena_printf("%s_%08x", r->sp->name, (unsigned)(h >> 32))
+						     : arena_printf("%s_%016llx", r->sp->name, (unsigned long long)h);
 	c.text = space_render(r->sp, g, c.name);
 	ARENA_PUSH(r->c, r->n, r->cap, c);
 	return r->n - 1;
 }
 
-static bool feasible(const Run *r, const Eval *e)
-{
-	double ms = r->o.measure ? e->meas_cycles / (r->tgt->clock_mhz * 1e3) : e->ms;
-	return e->ok && (!r->o.max_flash || e->flash <= r->o.max_flash) && (!r->o.max_ram || e->ram <= r->o.max_ram) &&
-	       (!r->o.max_ms || ms <= r->o.max_ms);
-}
-
+/* A candidate's latency: measured (--measure, if it was run: those over
+ * the flash or RAM budget are not), else the cost model's. */
 static double latency(const Run *r, const Cand *c)
 {
-	return r->o.measure ? c->e.meas_cycles / (r->tgt->clock_mhz * 1e3) : c->e.ms;
+	return r->o.measure && c->e.meas_cycles > 0 ? c->e.meas_cycles / (r->tgt->clock_mhz * 1e3) : c->e.ms;
+}
+
+static bool feasible(const Run *r, const Cand *c)
+{
+	const Eval *e = &c->e;
+	return e->ok && (!r->o.max_flash || e->flash <= r->o.max_flash) && (!r->o.max_ram || e->ram <= r->o.max_ram) &&
+	       (!r->o.max_ms || latency(r, c) <= r->o.max_ms);
 }
 
 /* the run being sorted: qsort passes its comparison no context */
@@ -360,21 +453,25 @@ static int mark_front(Run *r)
 {
 	int *idx = arena_alloc(sizeof(int) * (size_t)(r->n + 1)), n = 0;
 	for (int i = 0; i < r->n; i++) {
-		r->c[i].feasible = feasible(r, &r->c[i].e);
+		r->c[i].feasible = feasible(r, &r->c[i]);
 		r->c[i].front = false;
 		if (r->c[i].feasible)
 			idx[n++] = i;
 	}
 	sort_run = r;
 	qsort(idx, (size_t)n, sizeof *idx, by_latency);
-	double best = -1;
+	double best = -1, best_ms = -1;
 	int nf = 0;
-	for (int k = 0; k < n; k++)
-		if (r->c[idx[k]].e.params > best) {
-			best = r->c[idx[k]].e.params;
-			r->c[idx[k]].front = true;
+	for (int k = 0; k < n; k++) {
+		Cand *c = &r->c[idx[k]];
+		bool tie = c->e.params == best && latency(r, c) == best_ms;  /* neither beats the other */
+		if (c->e.params > best || tie) {
+			best = c->e.params;
+			best_ms = latency(r, c);
+			c->front = true;
 			nf++;
 		}
+	}
 	return nf;
 }
 
@@ -507,14 +604,14 @@ static void evolve(Run *r)
 
 static const char *csv(const char *s)
 {
-	if (!strpbrk(s, ",\"\n"))
+	if (!strpbrk(s, ",\"\n\r"))
 		return s;
 	char *q = arena_alloc(2 * strlen(s) + 3), *d = q;
 	*d++ = '"';
 	for (; *s; s++) {
 		if (*s == '"')
 			*d++ = '"';
-		*d++ = *s == '\n' ? ' ' : *s;
+		*d++ = *s == '\n' || *s == '\r' ? ' ' : *s;
 	}
 	*d = '"';
 	return q;
@@ -929,6 +1026,32 @@ static int finish(int rc)
 	return rc;
 }
 
+/* The search, then its results: DIR is made only when they are ready. */
+static int run_search(Run *r)
+{
+	if (!r->o.quiet)
+		fprintf(stderr, "ltcc search: %s: %d choices, %.4g candidates; %s\n", r->o.space, r->sp->ndim, r->sp->size,
+			r->o.random ? arena_printf("%d random ones", r->o.random)
+			: r->sp->size <= r->o.exhaustive || !r->sp->ndim ? "evaluating all of them"
+			: arena_printf("evolutionary search, %d generations of %d", r->o.gens, r->o.pop));
+	if (r->o.random) {
+		random_feasible(r);
+	} else if (r->sp->size <= r->o.exhaustive || !r->sp->ndim) {
+		all_cands(r);
+		eval_new(r, 0, "all candidates");
+	} else {
+		evolve(r);
+	}
+	mark_front(r);
+	if (!r->o.random && !explain_empty(r))
+		return 1;
+	if (!make_dir(r->o.dir) || !write_results(r) || !out_commit())
+		return 1;
+	if (!r->o.quiet)
+		print_front(r);
+	return 0;
+}
+
 int search_main(int argc, char **argv)
 {
 	Run r = { .o = parse(argc, argv) };
@@ -942,27 +1065,13 @@ int search_main(int argc, char **argv)
 	r.self = self_path();
 	if (!(r.sp = space_load(r.o.space)))
 		return finish(1);
-	if (!make_dir(r.o.dir) || (r.o.measure && !make_dir(arena_printf("%s/measure", r.o.dir))))
+	char mdir[] = "/tmp/ltcc-measure-XXXXXX";
+	if (r.o.measure && !(r.mdir = mkdtemp(mdir))) {
+		diag_plain_error("cannot make a scratch directory for --measure: %s", strerror(errno));
 		return finish(1);
-	if (!r.o.quiet)
-		fprintf(stderr, "ltcc search: %s: %d choices, %.4g candidates; %s\n", r.o.space, r.sp->ndim, r.sp->size,
-			r.o.random ? arena_printf("%d random ones", r.o.random)
-			: r.sp->size <= r.o.exhaustive ? "evaluating all of them"
-			: arena_printf("evolutionary search, %d generations of %d", r.o.gens, r.o.pop));
-	if (r.o.random) {
-		random_feasible(&r);
-	} else if (r.sp->size <= r.o.exhaustive) {
-		all_cands(&r);
-		eval_new(&r, 0, "all candidates");
-	} else {
-		evolve(&r);
 	}
-	mark_front(&r);
-	if (!r.o.random && !explain_empty(&r))
-		return finish(1);
-	if (!write_results(&r) || !out_commit())
-		return finish(1);
-	if (!r.o.quiet)
-		print_front(&r);
-	return finish(0);
+	int rc = run_search(&r);
+	if (r.mdir)
+		rmdir(r.mdir);  /* empty: each candidate's file goes once measured */
+	return finish(rc);
 }

@@ -18,6 +18,7 @@
  * language model (the decoder's cross_attention and the model's
  * max_source, src_vocab and embeddings go with it). docs/search.md has the
  * whole language. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ltcc.h"
@@ -41,12 +42,19 @@ static const Node *kid(const Node *n, const char *key)
 	return NULL;
 }
 
+/* A choice becomes a dimension, named for the CSV: "decoder.heads"; a
+ * statement's second choice "decoder.branch.2". */
 static bool add_dim(Space *sp, const char *what, const Value *c, const Node *stack, int layer)
 {
 	if (sp->ndim == SPACE_MAX_DIMS) {
 		diag_error(c->loc, "a space may have at most %d choices", SPACE_MAX_DIMS);
 		return false;
 	}
+	int same = 1;
+	for (int i = 0; i < sp->ndim; i++)
+		same += !strcmp(sp->dims[i].what, what) || !strncmp(sp->dims[i].what, arena_printf("%s.", what), strlen(what) + 1);
+	if (same > 1)
+		what = arena_printf("%s.%d", what, same);
 	sp->dims[sp->ndim++] = (Dim){ what, c, stack, layer };
 	sp->size *= c->nalts;
 	return true;
@@ -94,6 +102,7 @@ static bool ok_heads(const Value *a) { return a->kind == V_INT && a->ival >= 1 &
 static bool ok_conv(const Value *a) { return a->kind == V_IDENT && (!strcmp(a->s, "lightweight") || !strcmp(a->s, "dynamic")); }
 static bool ok_yesno(const Value *a) { return a->kind == V_IDENT && (!strcmp(a->s, "yes") || !strcmp(a->s, "no")); }
 static bool ok_mult(const Value *a) { return (a->kind == V_INT || a->kind == V_NUM) && a->num > 0 && a->num <= 64; }
+static bool ok_kernel(const Value *a) { return a->kind == V_INT && a->ival >= 1 && a->ival <= 1023; }
 
 static bool check_search_stmt(const Node *n)
 {
@@ -132,6 +141,8 @@ static bool walk_stack(Space *sp, const Node *stack)
 			return false;
 		}
 		bool per_layer = !strcmp(n->key, "kernels") && n->nvals == 1 && n->vals->kind == V_CHOICE;
+		if (per_layer && !check_alts(n, ok_kernel, "kernel sizes from 1 to 1023"))
+			return false;
 		for (const Value *v = n->vals; v; v = v->next) {
 			if (v->kind != V_CHOICE)
 				continue;
@@ -202,7 +213,7 @@ Space *space_load(const char *path)
 typedef struct Pick {
 	const Space *sp;
 	const int *g;       /* the genome */
-	int D;
+	long D;             /* as written; the check refuses one too large */
 	bool lm;            /* the encoder came out with 0 layers, or there is none */
 } Pick;
 
@@ -253,14 +264,14 @@ static char *put_stmt(const Pick *p, char *out, const char *indent, const Node *
 	return arena_printf("%s;\n", out);
 }
 
-static int layer_kernel(const Pick *p, const Node *stack, int l)
+static const char *layer_kernel(const Pick *p, const Node *stack, int l)
 {
 	for (int i = 0; i < p->sp->ndim; i++)
 		if (p->sp->dims[i].stack == stack && p->sp->dims[i].layer == l) {
 			const Value *a = p->sp->dims[i].choice->alts;
 			for (int k = 0; k < p->g[i]; k++)
 				a = a->next;
-			return (int)a->ival;
+			return a->s;
 		}
 	die("no kernel dimension for layer %d", l);
 }
@@ -271,15 +282,15 @@ static char *put_branches(const Pick *p, char *out, const Node *stack)
 	const Value *s = stmt_value(p, stack, "split"), *h = stmt_value(p, stack, "heads");
 	const Value *c = stmt_value(p, stack, "conv"), *g = stmt_value(p, stack, "glu");
 	double share = s ? s->num : 0.5;
-	int H = h ? (int)h->ival : 4;
+	long H = h ? h->ival : 4;
 	/* the attention width: share * D, to a whole number of heads */
-	int A = (int)(share * p->D / H + 0.5) * H;
+	long A = (long)(share * (double)p->D / (double)H + 0.5) * H;
 	if (A > p->D)
 		A = p->D;
 	if (A > 0)
-		out = arena_printf("%s    branch attn %d heads %d;\n", out, A, H);
+		out = arena_printf("%s    branch attn %ld heads %ld;\n", out, A, H);
 	if (A < p->D)
-		out = arena_printf("%s    branch %s %d heads %d%s;\n", out, c ? c->s : "dynamic", p->D - A, H,
+		out = arena_printf("%s    branch %s %ld heads %ld%s;\n", out, c ? c->s : "dynamic", p->D - A, H,
 				   g && !strcmp(g->s, "no") ? "" : " glu");
 	return out;
 }
@@ -294,7 +305,7 @@ static char *put_stack(const Pick *p, char *out, const Node *stack)
 			searching |= strcmp(n->key, "ffn_mult") != 0;
 			if (!strcmp(n->key, "ffn_mult")) {
 				const Value *m = pick(p, n->vals);
-				out = arena_printf("%s    ffn %d%s%s;\n", out, (int)(m->num * p->D + 0.5), n->vals->next ? " " : "",
+				out = arena_printf("%s    ffn %.0f%s%s;\n", out, floor(m->num * (double)p->D + 0.5), n->vals->next ? " " : "",
 						   n->vals->next ? n->vals->next->s : "");
 			}
 			continue;
@@ -304,7 +315,7 @@ static char *put_stack(const Pick *p, char *out, const Node *stack)
 		if (!strcmp(n->key, "kernels") && n->nvals == 1 && n->vals->kind == V_CHOICE) {
 			out = arena_printf("%s    kernels", out);
 			for (int l = 0; l < L; l++)
-				out = arena_printf("%s %d", out, layer_kernel(p, stack, l));
+				out = arena_printf("%s %s", out, layer_kernel(p, stack, l));
 			out = arena_printf("%s;\n", out);
 			continue;
 		}
@@ -325,7 +336,7 @@ char *space_render(const Space *sp, const int *g, const char *name)
 {
 	Pick p = { sp, g, 0, true };
 	const Node *enc = kid(sp->model, "encoder");
-	p.D = (int)pick(&p, kid(sp->model, "dim")->vals)->ival;
+	p.D = pick(&p, kid(sp->model, "dim")->vals)->ival;
 	p.lm = !enc || stmt_value(&p, enc, "layers")->ival == 0;
 	char *out = arena_printf("# %s: a candidate of the space %s (ltcc search)\nmodel %s {\n  weights \"%s.safetensors\";\n",
 				 name, sp->name, name, name);

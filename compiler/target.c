@@ -123,6 +123,7 @@ static const char *family_needs(const Target *t)
  * program, is refused. */
 static bool read_prices(Target *t, xmlNodePtr cost, const char *name)
 {
+	int glued[2] = { 0, 0 };
 	for (xmlNodePtr c = cost->children; c; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE)
 			continue;
@@ -130,6 +131,10 @@ static bool read_prices(Target *t, xmlNodePtr cost, const char *name)
 		int p0 = !strcmp(in, "step"), p1 = strcmp(in, "encode") ? 1 : 0;
 		if (!strcmp((const char *)c->name, "glue")) {
 			for (int p = p0; p <= p1; p++) {
+				if (glued[p]++) {
+					fail(name, xmlGetLineNo(c), "%s", "<glue> given twice for a program");
+					return false;
+				}
 				t->glue_call[p] = strtod(attr(c, "call"), NULL);
 				t->glue_run[p] = strtod(attr(c, "run"), NULL);
 			}

@@ -122,6 +122,26 @@ else
 	bad "--measure failed: $(tail -3 "$W/meas.err")"
 fi
 
+# a space with one model; one whose large models are not compiled (their
+# made-up weights would take gigabytes), with the same results on 1 and 2
+# workers
+printf 'model one {\n  dim 32;\n  vocab 16;\n  max_target 8;\n  decoder { layers 1; heads 2; kernels 3; }\n}\n' > "$W/one.ltd"
+if $LTCC search "$W/one.ltd" -t cortex-m4 -o "$W/one" -q > /dev/null 2>&1 && [ "$(wc -l < "$W/one/front.csv")" -eq 2 ]; then
+	ok "a space without choices: its one model"
+else
+	bad "a space without choices"
+fi
+printf 'model big {\n  dim [32 1073741824 64];\n  vocab 16;\n  max_target 8;\n  decoder { layers [1 2]; heads 2; kernels 3; }\n}\n' > "$W/big.ltd"
+$LTCC search "$W/big.ltd" -t cortex-m4 -o "$W/big1" -q -j 1 > /dev/null 2>&1
+$LTCC search "$W/big.ltd" -t cortex-m4 -o "$W/big2" -q -j 2 > /dev/null 2>&1
+if cmp -s "$W/big1/candidates.csv" "$W/big2/candidates.csv" &&
+	[ "$(grep -c "over the .* MB a candidate may have" "$W/big1/candidates.csv")" -eq 2 ] &&
+	[ "$(grep -c ',1,1,$' "$W/big1/candidates.csv")" -ge 1 ]; then
+	ok "models too large to compile are marked, the rest evaluated, alike on 1 and 2 workers"
+else
+	bad "large models: $(cut -c1-200 "$W/big1/candidates.csv" 2>/dev/null)"
+fi
+
 # refusals: status, message, and the directory as it was
 refuse() {  # STATUS MESSAGE ARGS...
 	want=$1 msg=$2; shift 2
@@ -143,6 +163,11 @@ printf 'model s {\n  dim 64;\n  vocab 10;\n  max_target 8;\n  decoder { layers [
 refuse 1 "none of its 2 candidates is a valid model; the first: .*heads" "$W/bad.ltd" -t cortex-m4
 printf 'model s { dim 64; decoder { layers 1; conv big; } }\n' > "$W/conv.ltd"
 refuse 1 "'conv' takes lightweight or dynamic" "$W/conv.ltd" -t cortex-m4
+printf 'model s { dim 64; decoder { layers 2; heads 2; kernels [3 4294967301]; } }\n' > "$W/kern.ltd"
+refuse 1 "'kernels' takes kernel sizes from 1 to 1023" "$W/kern.ltd" -t cortex-m4
+rm -rf "$W/fresh"
+$LTCC search "$W/range.ltd" -t cortex-m4 -o "$W/fresh" 2> /dev/null
+[ ! -e "$W/fresh" ] && ok "a failed search creates no directory" || bad "a failed search left $W/fresh"
 refuse 2 "--population '1' must be an integer from 4" $LM --population 1
 refuse 2 "unknown option '--bogus'" $LM --bogus=3
 refuse 2 "unknown target 'cortex-m9'" $LM -t cortex-m9

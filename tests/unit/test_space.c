@@ -30,6 +30,13 @@ static void test_choices_and_ranges(void)
 	CU_ASSERT_STRING_EQUAL(c->next->alts->next->s, "b");
 	CU_ASSERT_EQUAL(c->next->next->nalts, 3);  /* 2..4 without spaces */
 	CU_ASSERT_EQUAL(c->next->next->alts->next->next->ival, 4);
+	/* at the ends of long: no overflow, both values */
+	r = parse_text("x [9223372036854775806 .. 9223372036854775807] [-9223372036854775807 .. 9223372036854775807 step 9223372036854775807];\n", &d);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_EQUAL(r->vals->nalts, 2);
+	CU_ASSERT_EQUAL(r->vals->alts->next->ival, 9223372036854775807L);
+	CU_ASSERT_EQUAL(r->vals->next->nalts, 3);
+	CU_ASSERT_EQUAL(r->vals->next->alts->next->next->ival, 9223372036854775807L);
 }
 
 static void test_bad_ranges_are_errors_at_their_place(void)
