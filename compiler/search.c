@@ -460,18 +460,14 @@ static int mark_front(Run *r)
 	}
 	sort_run = r;
 	qsort(idx, (size_t)n, sizeof *idx, by_latency);
-	double best = -1, best_ms = -1;
+	double best = -1;
 	int nf = 0;
-	for (int k = 0; k < n; k++) {
-		Cand *c = &r->c[idx[k]];
-		bool tie = c->e.params == best && latency(r, c) == best_ms;  /* neither beats the other */
-		if (c->e.params > best || tie) {
-			best = c->e.params;
-			best_ms = latency(r, c);
-			c->front = true;
+	for (int k = 0; k < n; k++)
+		if (r->c[idx[k]].e.params > best) {  /* of exact ties, the first by name */
+			best = r->c[idx[k]].e.params;
+			r->c[idx[k]].front = true;
 			nf++;
 		}
-	}
 	return nf;
 }
 
