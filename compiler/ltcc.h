@@ -554,8 +554,9 @@ Cost cost_estimate(const IR *ir, const Target *t);
 typedef struct Dim {
 	const char *what;       /* "dim", "decoder.layers", "decoder.kernel3" */
 	const Value *choice;    /* its alternatives */
-	const Node *stack;      /* kernels: the stack and layer it is for ... */
-	int layer;              /* ... else -1 */
+	const Node *stmt;       /* the statement it is in */
+	const Node *stack;      /* the stack it is in, or NULL */
+	int layer;              /* a per-layer kernel: its layer; else -1 */
 } Dim;
 typedef struct Space {
 	const char *path, *name;

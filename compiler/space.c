@@ -44,7 +44,7 @@ static const Node *kid(const Node *n, const char *key)
 
 /* A choice becomes a dimension, named for the CSV: "decoder.heads"; a
  * statement's second choice "decoder.branch.2". */
-static bool add_dim(Space *sp, const char *what, const Value *c, const Node *stack, int layer)
+static bool add_dim(Space *sp, const char *what, const Value *c, const Node *stmt, const Node *stack, int layer)
 {
 	if (sp->ndim == SPACE_MAX_DIMS) {
 		diag_error(c->loc, "a space may have at most %d choices", SPACE_MAX_DIMS);
@@ -55,7 +55,7 @@ static bool add_dim(Space *sp, const char *what, const Value *c, const Node *sta
 		same += !strcmp(sp->dims[i].what, what) || !strncmp(sp->dims[i].what, arena_printf("%s.", what), strlen(what) + 1);
 	if (same > 1)
 		what = arena_printf("%s.%d", what, same);
-	sp->dims[sp->ndim++] = (Dim){ what, c, stack, layer };
+	sp->dims[sp->ndim++] = (Dim){ what, c, stmt, stack, layer };
 	sp->size *= c->nalts;
 	return true;
 }
@@ -147,12 +147,12 @@ static bool walk_stack(Space *sp, const Node *stack)
 			if (v->kind != V_CHOICE)
 				continue;
 			if (!per_layer) {
-				if (!add_dim(sp, arena_printf("%s.%s", stack->key, n->key), v, stack, -1))
+				if (!add_dim(sp, arena_printf("%s.%s", stack->key, n->key), v, n, stack, -1))
 					return false;
 				continue;
 			}
 			for (int l = 0; l < most; l++)
-				if (!add_dim(sp, arena_printf("%s.kernel%d", stack->key, l), v, stack, l))
+				if (!add_dim(sp, arena_printf("%s.kernel%d", stack->key, l), v, n, stack, l))
 					return false;
 		}
 	}
@@ -198,7 +198,7 @@ Space *space_load(const char *path)
 			return NULL;
 		}
 		for (const Value *v = n->vals; v; v = v->next)
-			if (v->kind == V_CHOICE && !add_dim(sp, n->key, v, NULL, -1))
+			if (v->kind == V_CHOICE && !add_dim(sp, n->key, v, n, NULL, -1))
 				return NULL;
 	}
 	if (!kid(root, "dim") || kid(root, "dim")->nvals != 1) {
@@ -236,6 +236,29 @@ static const Value *stmt_value(const Pick *p, const Node *stack, const char *key
 {
 	const Node *n = kid(stack, key);
 	return n ? pick(p, n->vals) : NULL;
+}
+
+/* Does the stack make its branches from split, heads, conv and glu? */
+static bool searching(const Node *stack)
+{
+	return kid(stack, "split") || kid(stack, "heads") || kid(stack, "conv") || kid(stack, "glu");
+}
+
+/* A searching stack's attention width: share * D, to a whole number of heads. */
+static long attn_width(const Pick *p, const Node *stack)
+{
+	const Value *s = stmt_value(p, stack, "split"), *h = stmt_value(p, stack, "heads");
+	double share = s ? s->num : 0.5;
+	long H = h ? h->ival : 4;
+	long A = (long)(share * (double)p->D / (double)H + 0.5) * H;
+	return A < p->D ? A : p->D;
+}
+
+/* Has the stack a convolution branch? Not if it searches and its split
+ * came out all attention: then its conv kind, GLU and kernels are moot. */
+static bool has_conv(const Pick *p, const Node *stack)
+{
+	return !searching(stack) || attn_width(p, stack) < p->D;
 }
 
 /* A string as the .ltd lexer reads it back: only " and \\ escaped (a
@@ -279,14 +302,9 @@ static const char *layer_kernel(const Pick *p, const Node *stack, int l)
 /* The branches a searching stack's statements describe. */
 static char *put_branches(const Pick *p, char *out, const Node *stack)
 {
-	const Value *s = stmt_value(p, stack, "split"), *h = stmt_value(p, stack, "heads");
+	const Value *h = stmt_value(p, stack, "heads");
 	const Value *c = stmt_value(p, stack, "conv"), *g = stmt_value(p, stack, "glu");
-	double share = s ? s->num : 0.5;
-	long H = h ? h->ival : 4;
-	/* the attention width: share * D, to a whole number of heads */
-	long A = (long)(share * (double)p->D / (double)H + 0.5) * H;
-	if (A > p->D)
-		A = p->D;
+	long H = h ? h->ival : 4, A = attn_width(p, stack);
 	if (A > 0)
 		out = arena_printf("%s    branch attn %ld heads %ld;\n", out, A, H);
 	if (A < p->D)
@@ -299,10 +317,8 @@ static char *put_stack(const Pick *p, char *out, const Node *stack)
 {
 	int L = (int)stmt_value(p, stack, "layers")->ival;
 	out = arena_printf("%s\n  %s {\n", out, stack->key);
-	bool searching = false;
 	for (const Node *n = stack->kids; n; n = n->next) {
 		if (is_search_key(n->key)) {
-			searching |= strcmp(n->key, "ffn_mult") != 0;
 			if (!strcmp(n->key, "ffn_mult")) {
 				const Value *m = pick(p, n->vals);
 				out = arena_printf("%s    ffn %.0f%s%s;\n", out, floor(m->num * (double)p->D + 0.5), n->vals->next ? " " : "",
@@ -310,7 +326,7 @@ static char *put_stack(const Pick *p, char *out, const Node *stack)
 			}
 			continue;
 		}
-		if (!strcmp(n->key, "cross_attention") && p->lm)
+		if ((!strcmp(n->key, "cross_attention") && p->lm) || (!strcmp(n->key, "kernels") && !has_conv(p, stack)))
 			continue;
 		if (!strcmp(n->key, "kernels") && n->nvals == 1 && n->vals->kind == V_CHOICE) {
 			out = arena_printf("%s    kernels", out);
@@ -321,7 +337,7 @@ static char *put_stack(const Pick *p, char *out, const Node *stack)
 		}
 		out = put_stmt(p, out, "    ", n);
 	}
-	if (searching)
+	if (searching(stack))
 		out = put_branches(p, out, stack);
 	return arena_printf("%s  }\n", out);
 }
@@ -332,12 +348,19 @@ static bool encdec_only(const char *k)
 	return !strcmp(k, "max_source") || !strcmp(k, "src_vocab") || !strcmp(k, "embeddings");
 }
 
-char *space_render(const Space *sp, const int *g, const char *name)
+/* The candidate's width and kind, which the rest is read against. */
+static Pick pick_of(const Space *sp, const int *g)
 {
 	Pick p = { sp, g, 0, true };
 	const Node *enc = kid(sp->model, "encoder");
 	p.D = pick(&p, kid(sp->model, "dim")->vals)->ival;
 	p.lm = !enc || stmt_value(&p, enc, "layers")->ival == 0;
+	return p;
+}
+
+char *space_render(const Space *sp, const int *g, const char *name)
+{
+	Pick p = pick_of(sp, g);
 	char *out = arena_printf("# %s: a candidate of the space %s (ltcc search)\nmodel %s {\n  weights \"%s.safetensors\";\n",
 				 name, sp->name, name, name);
 	for (const Node *n = sp->model->kids; n; n = n->next) {
@@ -353,12 +376,22 @@ char *space_render(const Space *sp, const int *g, const char *name)
 	return arena_printf("%s}\n", out);
 }
 
-/* Does candidate g look at dimension i? Not at the kernel of a layer it
- * does not have. */
+/* Does candidate g look at dimension i? Not at what it does not have: a
+ * layer beyond its depth, the convolution of an all-attention split, the
+ * encoder (and cross attention) of a language model. */
 bool space_dim_used(const Space *sp, const int *g, int i)
 {
-	Pick p = { sp, g, 0, false };
+	Pick p = pick_of(sp, g);
 	const Dim *d = &sp->dims[i];
+	if (!d->stack)
+		return !(p.lm && encdec_only(d->stmt->key));
+	if (p.lm && (!strcmp(d->stack->key, "encoder") ? strcmp(d->stmt->key, "layers") != 0
+						    : !strcmp(d->stmt->key, "cross_attention")))
+		return false;
+	bool conv_part = d->layer >= 0 || !strcmp(d->stmt->key, "conv") || !strcmp(d->stmt->key, "glu") ||
+			 !strcmp(d->stmt->key, "kernels");
+	if (conv_part && !has_conv(&p, d->stack))
+		return false;
 	return d->layer < 0 || d->layer < stmt_value(&p, d->stack, "layers")->ival;
 }
 

@@ -137,6 +137,13 @@ static void test_candidate_text(void)
 	space_canonical(sp, g);
 	CU_ASSERT_EQUAL(g[3], 0);
 	CU_ASSERT_FALSE(space_dim_used(sp, g, 4));
+	/* an all-attention encoder: no conv branch, its kernels moot */
+	int h[6] = { 1, 1, 1, 1, 0, 0 };
+	t = space_render(sp, h, "sp_z");
+	CU_ASSERT_TRUE(has_text(t, "    branch attn 128 heads 4;\n  }"));
+	CU_ASSERT_FALSE(strstr(t, "kernels 5") != NULL);
+	CU_ASSERT_FALSE(space_dim_used(sp, h, 3));
+	CU_ASSERT_TRUE(space_dim_used(sp, h, 2));
 }
 
 static void test_space_errors(void)
