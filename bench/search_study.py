@@ -65,14 +65,14 @@ def pick(rows, n):
     return sorted(got, key=lambda r: float(r["params_nonembedding"]))
 
 
-def train(d, name, seconds):
+def train(d, name, budget):
     w = os.path.join(d, name + ".safetensors")
     if not os.path.exists(w):
-        print("training %s for %d s" % (name, seconds), file=sys.stderr, flush=True)
+        print("training %s for %s" % (name, " ".join(budget)), file=sys.stderr, flush=True)
         run(["/usr/bin/python3", os.path.join(ROOT, "tools", "train_lm.py"), "--config", os.path.join(d, name + ".json"),
-             "--seconds", str(seconds), "--out", d])
+             "--out", d] + budget)
     _, meta = st.load(w, with_metadata=True)
-    return float(meta["heldout_bpc"]), int(meta["train_seconds"])
+    return float(meta["heldout_bpc"]), int(meta["train_seconds"]), int(meta.get("train_steps", 0))
 
 
 def in_qemu(d, name):
@@ -106,6 +106,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--models", type=int, default=8)
     ap.add_argument("--seconds", type=int, default=300)
+    ap.add_argument("--steps", type=int, help="the same number of steps for each instead of the same time")
     ap.add_argument("--out", default=OUT)
     ap.add_argument("-j", "--jobs", type=int, default=1, help="trainings at once, one core each")
     a = ap.parse_args()
@@ -116,26 +117,27 @@ def main():
     chosen = pick(rows, a.models)
     res = []
     with ThreadPoolExecutor(a.jobs) as ex:  # each training on one core
-        trained = list(ex.map(lambda r: train(d, r["name"], a.seconds), chosen))
-    for r, (bpc, secs) in zip(chosen, trained):
+        budget = ["--steps", str(a.steps)] if a.steps else ["--seconds", str(a.seconds)]
+        trained = list(ex.map(lambda r: train(d, r["name"], budget), chosen))
+    for r, (bpc, secs, steps) in zip(chosen, trained):
         res.append({"model": r["name"], "params": int(r["params_nonembedding"]), "cost_ms": float(r["cost_ms"]),
                     "flash": int(r["flash_bytes"]), "ram": int(r["ram_bytes"]), "dim": int(r["dim"]),
                     "layers": int(r["decoder.layers"]), "split": r["decoder.split"], "conv": r["decoder.conv"],
                     "glu": r["decoder.glu"], "ffn_mult": r["decoder.ffn_mult"], "heldout_bpc": bpc,
-                    "train_seconds": secs})
+                    "train_seconds": secs, "train_steps": steps})
     rho = spearman([x["params"] for x in res], [x["heldout_bpc"] for x in res])
     q = in_qemu(d, res[-1]["model"])
     study = {"command": " ".join(["ltcc"] + cmd[1:]).replace(ROOT + "/", "").replace(d, "DIR"),
-             "front": len(rows), "seconds": a.seconds, "models": res, "spearman_params_bpc": rho, "qemu": q,
+             "front": len(rows), "budget": budget, "models": res, "spearman_params_bpc": rho, "qemu": q,
              "budgets": BUDGET}
     with open(os.path.join(a.out, "study.json"), "w") as f:
         json.dump(study, f, indent=1)
-    print("| model | D | layers | conv | GLU | FFN | non-embedding params | cost-model ms | held-out bits/char |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | D | layers | conv | GLU | FFN | non-embedding params | cost-model ms | steps | held-out bits/char |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for x in res:
-        print("| %s | %d | %d | %s | %s | %sD | %d | %.1f | %.3f |" % (
+        print("| %s | %d | %d | %s | %s | %sD | %d | %.1f | %s | %.3f |" % (
             x["model"], x["dim"], x["layers"], x["conv"], x["glu"], x["ffn_mult"], x["params"], x["cost_ms"],
-            x["heldout_bpc"]))
+            x["train_steps"] or "?", x["heldout_bpc"]))
     print("\nSpearman(params, bits/char) = %.3f over %d models" % (rho, len(res)))
     print("QEMU: %s; flash %d B, RAM %d B, %.1f ms measured (%.1f estimated)" % (
         q["testbench"], q["flash_bytes"], q["ram_bytes"], q["measured_ms"], q["estimated_ms"]))

@@ -13,6 +13,7 @@ its front (NAME.json beside NAME.ltd), and writes DIR/NAME.safetensors for
 that .ltd, the held-out bits/char in its metadata. --seconds gives every
 such run the same budget: the cosine schedule is sized, after the first
 20 steps, to the steps that fit in S seconds of training on one core.
+--steps N gives them the same number of steps instead.
 
 Data: tools/data_fortune.py (entries, normalisation, vocabulary).  Split by
 entry: the entry list (file order) is shuffled with numpy
@@ -136,6 +137,7 @@ def main(argv):
     ap.add_argument("--quick", action="store_true", help="a few steps, for testing the script")
     ap.add_argument("--config", help="train this architecture (JSON, tools/reference.py's format)")
     ap.add_argument("--seconds", type=float, help="training budget in seconds (sizes the schedule)")
+    ap.add_argument("--steps", type=int, help="training budget in steps (the schedule's length)")
     args = ap.parse_args(argv[1:])
     torch.set_num_threads(1)
     torch.manual_seed(SEED)
@@ -165,13 +167,14 @@ def main(argv):
     rng = np.random.default_rng(SEED)
     steps_per_epoch = len(batches(tw, args.max_tokens, np.random.default_rng(0)))
     total = args.epochs * steps_per_epoch if not args.quick else 60
+    total = args.steps or total
     warm = min(500, total // 10) if not args.seconds else 20
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min((s + 1) / warm, 0.5 * (1 + math.cos(math.pi * min(1.0, s / total)))))
     t_train = time.time()
     step = 0
-    for epoch in range(args.epochs if not args.seconds else 10 ** 6):
+    for epoch in range(args.epochs if not (args.seconds or args.steps) else 10 ** 6):
         te = time.time()
         model.train()
         tot_loss = tot_tok = 0.0
@@ -214,7 +217,7 @@ def main(argv):
     meta = {"format": "pt", "model": cfg["name"], "config": json.dumps(cfg, separators=(",", ":")),
             "data": "fortunes via tools/data_fortune.py", "split_seed": str(SEED),
             "heldout": str(len(held)), "heldout_sha": held_sha, "heldout_bpc": "%.4f" % bpc,
-            "train_seconds": "%.0f" % train_time}
+            "train_seconds": "%.0f" % train_time, "train_steps": str(step)}
     st.save(wpath, model.export(), meta)
     worst = tt.check_against_reference(cfg, model, wpath, [([], x) for x, _ in hw[:8]])
     if args.config:  # its .ltd is the one ltcc search wrote beside the .json
