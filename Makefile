@@ -53,7 +53,7 @@ install: $(B)/ltcc
 	install -m 644 runtime/README.md runtime/rt.h $(SHARE)/ltcc/runtime/
 	install -m 644 runtime/cortex-m/* $(SHARE)/ltcc/runtime/cortex-m/
 	install -m 644 runtime/riscv32/* $(SHARE)/ltcc/runtime/riscv32/
-	install -m 644 README.md docs/ltd.md docs/robustness.md docs/benchmarks.md $(SHARE)/doc/ltcc/
+	install -m 644 README.md docs/ltd.md docs/robustness.md docs/benchmarks.md docs/search.md $(SHARE)/doc/ltcc/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/ltcc $(SHARE)/man/man1/ltcc.1
