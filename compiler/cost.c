@@ -34,15 +34,17 @@ static double call_cycles(const Target *t, const KCall *c, int prog)
 	return k->call + k->mac * kern_macs(c) + k->work * kern_work(c);
 }
 
-/* One run of program p with rows counted at length T. */
-static double run_cycles(const Program *p, const Target *t, int prog, int T)
+/* One run of program p with rows counted at length T; its MACs added to *macs. */
+static double run_cycles(const Program *p, const Target *t, int prog, int T, double *macs)
 {
 	KCall k[KERN_MAX_CALLS];
 	double cy = t->glue_run[prog];
 	for (int i = 0; i < p->nops; i++) {
 		int nk = kern_calls(p->ops[i], T, k);
-		for (int j = 0; j < nk; j++)
+		for (int j = 0; j < nk; j++) {
 			cy += call_cycles(t, &k[j], prog) + t->glue_call[prog];
+			*macs += kern_macs(&k[j]);
+		}
 	}
 	return cy;
 }
@@ -51,9 +53,9 @@ Cost cost_estimate(const IR *ir, const Target *t)
 {
 	Cost c = { .T = cost_length(ir->m) };
 	if (!ir->m->is_lm)
-		c.enc_cycles = run_cycles(&ir->encode, t, PROG_ENCODE, c.T);
+		c.enc_cycles = run_cycles(&ir->encode, t, PROG_ENCODE, c.T, &c.macs);
 	for (int s = 1; s <= c.T; s++)
-		c.step_cycles += run_cycles(&ir->step, t, PROG_STEP, s);
+		c.step_cycles += run_cycles(&ir->step, t, PROG_STEP, s, &c.macs);
 	c.ms = (c.enc_cycles + c.step_cycles) / (t->clock_mhz * 1e3);
 	return c;
 }

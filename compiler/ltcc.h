@@ -544,6 +544,7 @@ typedef struct Cost {
 	int T;              /* the run priced: encoder over T tokens, T decoder steps */
 	double enc_cycles, step_cycles;  /* the encoder; the T steps together */
 	double ms;          /* both, at the target's clock */
+	double macs;        /* both runs' multiply-adds */
 } Cost;
 int cost_length(const Model *m);
 Cost cost_estimate(const IR *ir, const Target *t);

@@ -144,20 +144,6 @@ static void count_params(const IR *ir, Eval *e)
 	e->params = e->dec_params;
 }
 
-static double run_macs(const IR *ir, int T)
-{
-	KCall k[KERN_MAX_CALLS];
-	double m = 0;
-	for (int i = 0; i < ir->encode.nops; i++)
-		for (int j = 0, nk = kern_calls(ir->encode.ops[i], T, k); j < nk; j++)
-			m += kern_macs(&k[j]);
-	for (int t = 1; t <= T; t++)
-		for (int i = 0; i < ir->step.nops; i++)
-			for (int j = 0, nk = kern_calls(ir->step.ops[i], t, k); j < nk; j++)
-				m += kern_macs(&k[j]);
-	return m;
-}
-
 /* Run argv, the end of its stdout into buf; true if it exited 0. */
 static bool run_command(char *const argv[], char *buf, size_t len)
 {
@@ -287,7 +273,7 @@ static Eval evaluate(const Run *r, const Cand *c)
 		e.arena = (long long)ir->arena_floats * 4;
 		e.state = (long long)ir->state_floats * 4;
 		e.ram = e.arena + e.state + (long long)ir->qx_bytes;
-		e.macs = run_macs(ir, cost.T);
+		e.macs = cost.macs;
 		e.cycles = cost.enc_cycles + cost.step_cycles;
 		e.ms = cost.ms;
 	}

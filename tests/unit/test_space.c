@@ -189,6 +189,7 @@ static void test_cost_sums_calls(void)
 			for (int j = 0, n = kern_calls(ir->step.ops[i], s, kc); j < n; j++, calls++)
 				macs += kern_macs(&kc[j]);
 	CU_ASSERT_DOUBLE_EQUAL(c.enc_cycles + c.step_cycles, macs, 1e-6 * macs);
+	CU_ASSERT_DOUBLE_EQUAL(c.macs, macs, 1e-9 * macs);
 	CU_ASSERT_DOUBLE_EQUAL(c.ms, macs / 1e5, 1e-9 * macs);
 	for (int k = 0; k < K_COUNT; k++)
 		t.kcost[PROG_ENCODE][k] = t.kcost[PROG_STEP][k] = (KCost){ true, 1, 0, 0 };
