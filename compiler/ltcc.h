@@ -569,6 +569,7 @@ typedef struct Space {
 Space *space_load(const char *path);          /* NULL after reporting */
 /* Candidate g (an alternative's index per dimension) as .ltd text. */
 char *space_render(const Space *sp, const int *g, const char *name);
+const Value *space_alt(const Space *sp, const int *g, int i);  /* what g picks in dimension i */
 bool space_dim_used(const Space *sp, const int *g, int i);
 void space_canonical(const Space *sp, int *g);
 void space_random(const Space *sp, int *g, uint64_t *rng);

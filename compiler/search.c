@@ -84,7 +84,6 @@ typedef struct Eval {
 typedef struct Cand {
 	int *g;
 	const char *name, *text;
-	uint64_t hash;
 	Eval e;
 	bool feasible, front;
 } Cand;
@@ -396,7 +395,7 @@ static int add_cand(Run *r, const int *g)
 	uint64_t h = fnv(body);
 	if (!key_add(&r->seen, h))
 		return -1;
-	Cand c = { .hash = h };
+	Cand c = { 0 };
 	c.g = arena_alloc(sizeof(int) * (size_t)(r->sp->ndim ? r->sp->ndim : 1));
 	memcpy(c.g, g, sizeof(int) * (size_t)r->sp->ndim);
 	c.name = key_add(&r->names, h >> 32 << 1) ? arena_printf("%s_%08x", r->sp->name, (unsigned)(h >> 32))
@@ -613,9 +612,7 @@ static void csv_row(const Run *r, const Cand *c, FILE *f)
 	const Eval *e = &c->e;
 	fprintf(f, "%s", c->name);
 	for (int i = 0; i < r->sp->ndim; i++) {
-		const Value *a = r->sp->dims[i].choice->alts;
-		for (int k = 0; k < c->g[i]; k++)
-			a = a->next;
+		const Value *a = space_alt(r->sp, c->g, i);
 		fprintf(f, ",%s", space_dim_used(r->sp, c->g, i) ? csv(a->s) : "");
 	}
 	fprintf(f, ",%d", e->ok);

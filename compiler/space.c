@@ -122,19 +122,22 @@ static bool check_search_stmt(const Node *n)
 	return check_alts(n, ok_mult, "a positive multiple of D, at most 64");
 }
 
+/* Does the stack make its branches from split, heads, conv and glu? */
+static bool searching(const Node *stack)
+{
+	return kid(stack, "split") || kid(stack, "heads") || kid(stack, "conv") || kid(stack, "glu");
+}
+
 /* One stack's choices; its search statements checked. */
 static bool walk_stack(Space *sp, const Node *stack)
 {
 	int most = max_layers(stack);
 	if (most < 0)
 		return false;
-	bool searching = false, explicit = false;
+	bool explicit = false;
 	for (const Node *n = stack->kids; n; n = n->next) {
-		if (is_search_key(n->key)) {
-			if (!check_search_stmt(n))
-				return false;
-			searching |= strcmp(n->key, "ffn_mult") != 0;  /* the others make the branches */
-		}
+		if (is_search_key(n->key) && !check_search_stmt(n))
+			return false;
 		explicit |= !strcmp(n->key, "branch") || !strcmp(n->key, "attention");
 		if (n->has_block && !strcmp(n->key, "layer")) {
 			diag_error(n->loc, "'layer I { ... }' overrides are not searched; say it in the stack's statements");
@@ -156,11 +159,11 @@ static bool walk_stack(Space *sp, const Node *stack)
 					return false;
 		}
 	}
-	if (searching && explicit) {
+	if (searching(stack) && explicit) {
 		diag_error(stack->loc, "a stack either writes its branches or searches them (split, heads, conv, glu), not both");
 		return false;
 	}
-	if (!searching && !explicit) {
+	if (!searching(stack) && !explicit) {
 		diag_error(stack->loc, "a stack in a space needs its branches: 'branch ...;' or the search statements split, heads, conv, glu");
 		return false;
 	}
@@ -217,18 +220,22 @@ typedef struct Pick {
 	bool lm;            /* the encoder came out with 0 layers, or there is none */
 } Pick;
 
+const Value *space_alt(const Space *sp, const int *g, int i)
+{
+	const Value *a = sp->dims[i].choice->alts;
+	for (int k = 0; k < g[i]; k++)
+		a = a->next;
+	return a;
+}
+
 /* The value v stands for in this candidate. */
 static const Value *pick(const Pick *p, const Value *v)
 {
 	if (v->kind != V_CHOICE)
 		return v;
 	for (int i = 0; i < p->sp->ndim; i++)
-		if (p->sp->dims[i].choice == v && p->sp->dims[i].layer < 0) {
-			const Value *a = v->alts;
-			for (int k = 0; k < p->g[i]; k++)
-				a = a->next;
-			return a;
-		}
+		if (p->sp->dims[i].choice == v && p->sp->dims[i].layer < 0)
+			return space_alt(p->sp, p->g, i);
 	die("choice without a dimension");
 }
 
@@ -236,12 +243,6 @@ static const Value *stmt_value(const Pick *p, const Node *stack, const char *key
 {
 	const Node *n = kid(stack, key);
 	return n ? pick(p, n->vals) : NULL;
-}
-
-/* Does the stack make its branches from split, heads, conv and glu? */
-static bool searching(const Node *stack)
-{
-	return kid(stack, "split") || kid(stack, "heads") || kid(stack, "conv") || kid(stack, "glu");
 }
 
 /* A searching stack's attention width: share * D, to a whole number of heads. */
@@ -290,12 +291,8 @@ static char *put_stmt(const Pick *p, char *out, const char *indent, const Node *
 static const char *layer_kernel(const Pick *p, const Node *stack, int l)
 {
 	for (int i = 0; i < p->sp->ndim; i++)
-		if (p->sp->dims[i].stack == stack && p->sp->dims[i].layer == l) {
-			const Value *a = p->sp->dims[i].choice->alts;
-			for (int k = 0; k < p->g[i]; k++)
-				a = a->next;
-			return a->s;
-		}
+		if (p->sp->dims[i].stack == stack && p->sp->dims[i].layer == l)
+			return space_alt(p->sp, p->g, i)->s;
 	die("no kernel dimension for layer %d", l);
 }
 
