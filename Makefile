@@ -8,7 +8,7 @@ PREFIX  ?= /usr/local
 PY      ?= /usr/bin/python3
 B        = build
 
-SRCS = arena.c files.c diag.c check.c weights.c lower.c fuse.c compress.c quant.c plan.c kernels.c emit.c report.c cost.c space.c search.c target.c testbench.c
+SRCS = arena.c files.c diag.c check.c weights.c lower.c fuse.c compress.c quant.c pack.c plan.c kernels.c emit.c report.c cost.c space.c search.c target.c testbench.c
 OBJS = $(SRCS:%.c=$(B)/%.o) $(B)/lexer.o $(B)/parser.o $(B)/templates.o
 
 all: $(B)/ltcc

@@ -490,7 +490,7 @@ def profiled_build(base, target, flags=()):
     d = os.path.join(B, name + "-" + target + "-prof")
     os.makedirs(d, exist_ok=True)
     run([LTCC, base + ".ltd", "-t", target, "--no-fit-check", "-o", os.path.join(d, "b.c"), "--prefix", "b"] + list(flags))
-    rep = report(base + ".ltd", flags)
+    rep = report(base + ".ltd", ["-t", target] + list(flags))  # its kernels: a target's may differ (x86's _pk)
     with open(os.path.join(d, "prof_kernels.h"), "w") as f:
         f.write('#include "b.c"\n#define PROF_KERNELS { %s }\n' % ", ".join("(void *)" + k for k in rep["kernels"]))
     src = open(os.path.join(d, "b.c")).read()

@@ -1,10 +1,12 @@
-/* matmul_main.c — the x86-avx2 k_linear alone at the encoder's shapes
+/* matmul_main.c — the x86-avx2 matmul alone at the encoder's shapes
  * (30 rows; in, out from argv pairs), against this core's FMA peak
  * measured in the same run: per shape, 41 samples of (the peak loop of
  * fma_peak.c, shortened; then 10 calls of k_linear on the same weights),
  * and the median of their ratios, so a change in the machine's load falls
  * on both alike. Includes a model file ltcc wrote for -t x86-avx2 (b.c,
- * for its k_linear). Prints one JSON object per shape. */
+ * for its k_linear_pk, which reads W packed as ltcc.h's pack.c section
+ * says: panels of 16 rows, each column by column). Prints one JSON
+ * object per shape. */
 #define _POSIX_C_SOURCE 199309L
 #include <stdlib.h>
 #include <time.h>
@@ -51,13 +53,15 @@ int main(int argc, char **argv)
 			return 1;
 		for (i = 0; i < ROWS * in; i++)
 			x[i] = (float)(i % 13) * 0.01f;
-		for (i = 0; i < in * out; i++)
-			W[i] = (float)(i % 7) * 0.01f;
+		for (i = 0; i < in * out; i++) {  /* W[o][c], packed */
+			int o = i / in, c = i % in, p = o - o % 16, w = out - p < 16 ? out - p : 16;
+			W[(long)p * in + (long)c * w + o - p] = (float)(i % 7) * 0.01f;
+		}
 		for (k = 0; k < SAMPLES; k++) {
 			pk[k] = peak();
 			double t0 = now();
 			for (i = 0; i < 10; i++)
-				k_linear(ROWS, in, out, x, in, W, b, y, out, 1.0f, 0, 0);
+				k_linear_pk(ROWS, in, out, x, in, W, b, y, out, 1.0f, 0, 0);
 			ratio[k] = 10 * 2.0 * ROWS * in * out / (now() - t0) / 1e9 / pk[k];
 		}
 		printf("{\"in\": %d, \"out\": %d, \"of_peak\": %.4f, \"peak_gflops\": %.2f}\n", in, out,

@@ -230,6 +230,14 @@ static const char *cz_comment(const Tensor *t)
 			    how[t->cz_fmt]);
 }
 
+/* How a packed matrix's values are ordered (pack.c). */
+static const char *pk_comment(const Tensor *t)
+{
+	return arena_printf(", packed for the matmul: %s in panels of %d rows, each panel column by column "
+			    "(W[r][i] at p*%d + i*w + r-p, p = r - r%%%d, w = min(%d, rows - p))",
+			    t->pk < t->rows ? "each half" : "the rows", PANEL, t->cols, PANEL, PANEL);
+}
+
 static void emit_weights(Emit *e)
 {
 	const IR *ir = e->ir;
@@ -240,7 +248,7 @@ static void emit_weights(Emit *e)
 			continue;
 		fprintf(e->f, "\n/* %s (%d, %d)%s%s%s */\n", emit_comment_text(t->src), t->rows, t->cols,
 			t->note && *t->note ? ", " : "", t->note ? t->note : "",
-			t->cz ? cz_comment(t) : t->q ? ", int8 rows: W[r][j] = q[r][j] * s[r]" : "");
+			t->cz ? cz_comment(t) : t->q ? ", int8 rows: W[r][j] = q[r][j] * s[r]" : t->pk ? pk_comment(t) : "");
 		if (t->cz) {
 			emit_bytes(e, t->name, t->cz, t->cz_bytes);
 			emit_floats(e, arena_printf("%s_cb", t->name), t->cz_book, (size_t)t->cz_nbook);

@@ -48,7 +48,8 @@ const char *kern_ref(const Tensor *t, bool at_pos)
 
 static KArg I(int v) { return (KArg){ .c = arena_printf("%d", v), .v = v }; }
 static KArg S(const char *c) { return (KArg){ .c = c }; }
-static KArg T_(const Tensor *t) { return S(kern_ref(t, false)); }
+static KArg T_(const Tensor *t) { KArg a = S(kern_ref(t, false)); a.t = t; return a; }
+static KArg TS(const Tensor *t, const char *c) { KArg a = S(c); a.t = t; return a; }  /* text into t */
 static KArg F(float v) { return S(emit_float_text(v)); }
 static KArg R(Rows r, int T) { return (KArg){ .c = kern_rows(r), .v = rows_at(r, T) }; }
 
@@ -57,6 +58,18 @@ static KArg R(Rows r, int T) { return (KArg){ .c = kern_rows(r), .v = rows_at(r,
  * goes to the kernel's _w8 variant, or its _i8 variant when the input rows
  * are quantized too (that one's last argument is the scratch qx). */
 static KArg MAT(const Tensor *t) { KArg a = T_(t); a.w = t; return a; }
+
+/* A packed matrix (pack.c): the kernel's _pk variant, which reads panels. */
+static Kernel pk_variant(Kernel k)
+{
+	switch (k) {
+	case K_linear: return K_linear_pk;
+	case K_linear_ln: return K_linear_ln_pk;
+	case K_ln_linear: return K_ln_linear_pk;
+	case K_linear_glu: return K_linear_glu_pk;
+	default: die("%s has no packed-matrix variant", kern_name[k]);
+	}
+}
 
 static Kernel quant_variant(Kernel k, bool act8)
 {
@@ -117,6 +130,9 @@ static void push(KCall *out, int *n, Kernel k, const KArg *a, int nargs)
 			c->a[c->nargs++] = S(a[i].w->name);
 			c->a[c->nargs++] = S(arena_printf("%s_cb", a[i].w->name));
 			c->a[c->nargs++] = I(a[i].w->cz_fmt);
+		} else if (a[i].w && a[i].w->pk) {
+			c->k = pk_variant(k);
+			c->a[c->nargs++] = a[i];
 		} else if (a[i].w && a[i].w->q) {
 			c->k = quant_variant(k, a[i].w->act8);
 			c->a[c->nargs++] = S(a[i].w->name);
@@ -211,7 +227,7 @@ static int embed_adaptive_calls(const Op *o, KCall *out)
 	for (int b = 0; b < a->nband; b++) {
 		const Tensor *E = o->ad->E[b];
 		CALL(linear, I(1), I(a->dim[b]), I(y->cols),
-		     S(arena_printf("(%s + (long)(token - %d) * %d)", E->name, b ? a->cut[b - 1] : 0, a->dim[b])),
+		     TS(E, arena_printf("(%s + (long)(token - %d) * %d)", E->name, b ? a->cut[b - 1] : 0, a->dim[b])),
 		     I(a->dim[b]), MAT(o->ad->P[b]), S("0"), T_(y), I(y->cols), F(o->scale), I(0), I(0));
 	}
 	return n;
@@ -307,7 +323,7 @@ int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS])
 		break;
 	case OP_POS:
 		if (x)  /* learned: the table's row 0 is the first position */
-			CALL(copy, rows, I(y->cols), S(kern_ref(x, o->in_at_pos)), I(x->stride), T_(y), I(y->stride), I(1));
+			CALL(copy, rows, I(y->cols), TS(x, kern_ref(x, o->in_at_pos)), I(x->stride), T_(y), I(y->stride), I(1));
 		else
 			CALL(posenc, rows, I(y->cols), S(first_pos(o)), S("pos_omega"), T_(y));
 		break;
@@ -323,7 +339,7 @@ int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS])
 
 /* ---- multiply-adds ---- */
 
-static double arg_value(const KCall *c, const char *name)
+double kern_arg(const KCall *c, const char *name)
 {
 	const char *p = kern_params[c->k];
 	size_t len = strlen(name);
@@ -338,7 +354,7 @@ static double arg_value(const KCall *c, const char *name)
 
 double kern_macs(const KCall *c)
 {
-#define A(name) arg_value(c, name)
+#define A(name) kern_arg(c, name)
 	switch (c->k) {
 #define X(id, params, macs, work) case K_##id: return (double)(macs);
 	KERNEL_TABLE(X)
@@ -351,7 +367,7 @@ double kern_macs(const KCall *c)
 
 double kern_work(const KCall *c)
 {
-#define A(name) arg_value(c, name)
+#define A(name) kern_arg(c, name)
 	switch (c->k) {
 #define X(id, params, macs, work) case K_##id: return (double)(work);
 	KERNEL_TABLE(X)

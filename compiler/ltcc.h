@@ -250,6 +250,8 @@ typedef struct Tensor {
 	size_t cz_bytes;
 	float *cz_book;     /* ... into these cz_nbook values */
 	int cz_nbook;
+	int pk;             /* T_WEIGHT fp32 in panels (pack.c): 0 row-major, else its
+			     * rows [0, pk) and [pk, rows) are packed apart */
 	const char *src;    /* T_WEIGHT: safetensors name; note for others */
 	const char *note;   /* what was folded in, for the comment */
 	Loc loc;
@@ -421,6 +423,11 @@ void compress_weights(IR *ir, bool on);
 	X(linear_ln,       "n in out x xs W b y ys c0 D gamma beta",        A("n") * A("in") * A("out"), A("n") * A("D")) \
 	X(ln_linear,       "n in out x xs W b y ys act gamma beta pair",    A("n") * A("in") * A("out"), A("n") * (A("in") + A("out"))) \
 	X(linear_glu,      "n in w x xs W b g gs pair",                     A("n") * A("in") * 2 * A("w"), A("n") * A("w")) \
+	/* a panel-packed matrix Wp (pack.c), on targets whose kernels want one */ \
+	X(linear_pk,       "n in out x xs Wp b y ys scale act acc",         A("n") * A("in") * A("out"), A("n") * A("out")) \
+	X(linear_ln_pk,    "n in out x xs Wp b y ys c0 D gamma beta",       A("n") * A("in") * A("out"), A("n") * A("D")) \
+	X(ln_linear_pk,    "n in out x xs Wp b y ys act gamma beta pair",   A("n") * A("in") * A("out"), A("n") * (A("in") + A("out"))) \
+	X(linear_glu_pk,   "n in w x xs Wp b g gs pair",                    A("n") * A("in") * 2 * A("w"), A("n") * A("w")) \
 	X(glu,             "n w u us g gs",                                 0, A("n") * A("w")) \
 	X(attention,       "nq nk heads hd q qs k ks v vs o os",            2 * A("nq") * A("nk") * A("heads") * A("hd"), A("nq") * A("nk") * A("heads")) \
 	X(attention_map,   "nq nk heads hd q qs k ks v vs o os S",          2 * A("nq") * A("nk") * A("heads") * A("hd"), A("nq") * A("nk") * A("heads")) \
@@ -477,6 +484,7 @@ typedef struct KArg {
 	const char *c;      /* the C expression passed */
 	double v;           /* its value, for sizes (rows at the length asked for); 0 for pointers */
 	const Tensor *w;    /* a weight matrix: two arguments (rows, scales) if quantized */
+	const Tensor *t;    /* the tensor it points into, if any (a weight matrix: w) */
 } KArg;
 typedef struct KCall { Kernel k; int nargs; KArg a[KERN_MAX_ARGS]; } KCall;
 
@@ -485,9 +493,23 @@ extern const char *const kern_params[K_COUNT];  /* "n in out x ..." */
 /* The calls that compute op o, in order; rows counted at length T. */
 int kern_calls(const Op *o, int T, KCall out[KERN_MAX_CALLS]);
 double kern_macs(const KCall *c);
+double kern_arg(const KCall *c, const char *name);  /* a size argument's value */
 double kern_work(const KCall *c);
 const char *kern_ref(const Tensor *t, bool at_pos);  /* C expression for a tensor's first element */
 const char *kern_rows(Rows r);                       /* C expression for a row count */
+
+/* ---- pack.c: weight matrices in the layout the matmuls stream ----
+ * A packed matrix is its rows in panels of PANEL, the last one narrower,
+ * each panel column by column: with p the panel's first row and
+ * w = min(PANEL, rows - p) its width, W[r][i] sits at p*cols + i*w + r - p.
+ * A GLU's matrix packs its two halves apart (Tensor.pk). Only matrices
+ * that nothing but the linear kernels read are packed. */
+#define PANEL 16
+struct Target;
+void pack_weights(IR *ir, const struct Target *t);
+/* The index of W[r][i] in a matrix of `rows` rows and `cols` columns
+ * packed in parts of `part` rows. */
+size_t pack_index(int rows, int cols, int part, int r, int i);
 
 /* ---- plan.c ---- */
 void plan_memory(IR *ir);
@@ -521,6 +543,7 @@ typedef struct Target {
 	const char *name, *description, *file;
 	const char *arch;       /* c99, x86-64, armv7e-m, armv8.1-m.main, rv32imafc */
 	bool fpu, fma, mve, avx2;  /* what the kernel family needs is checked */
+	bool panels;            /* <kernels panels>: weight matrices packed for the matmuls (pack.c) */
 	int align;              /* bytes, for weights and buffers */
 	long long flash, ram;   /* bytes; 0 = no limit */
 	const char *cflags;     /* what the generated file is built with */

@@ -392,7 +392,7 @@ static Opts parse_args(int argc, char **argv)
 
 /* The front end and the passes, as a flat list; NULL after reporting (or
  * after a dump, with *dumped set). */
-static IR *compile(const Opts *o, bool *dumped)
+static IR *compile(const Opts *o, const Target *tgt, bool *dumped)
 {
 	SrcFile *src = src_read(o->ltd);
 	Node *root;
@@ -424,6 +424,7 @@ static IR *compile(const Opts *o, bool *dumped)
 	fuse_program(ir, &o->fo);
 	compress_weights(ir, o->compress && !o->weightless);
 	quant_weights(ir, o->quant);
+	pack_weights(ir, tgt);
 	plan_memory(ir);
 	if (o->dump) {
 		dump_ir(ir);
@@ -536,7 +537,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	bool dumped = false;
-	IR *ir = compile(&o, &dumped);
+	IR *ir = compile(&o, tgt, &dumped);
 	int rc = dumped ? 0 : 1;
 	if (ir)
 		rc = write_outputs(&o, ir, tgt) && out_commit() ? 0 : 1;

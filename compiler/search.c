@@ -265,6 +265,7 @@ static Eval evaluate(const Run *r, const Cand *c)
 		fuse_program(ir, &fuse_all);
 		compress_weights(ir, false);
 		quant_weights(ir, r->o.quant);
+		pack_weights(ir, r->tgt);
 		plan_memory(ir);
 		Cost cost = cost_estimate(ir, r->tgt);
 		e.ok = 1;

@@ -182,6 +182,7 @@ static Target *from_doc(xmlDocPtr doc, const char *name)
 	t->ram = strtoll(attr(mem, "ram"), NULL, 10);
 	t->cflags = text(child(r, "cflags"));
 	t->family = attr(k, "family");
+	t->panels = yes(k, "panels");
 	t->clock_mhz = atoi(attr(cost, "clock-mhz"));
 	t->macs_per_cycle = strtod(attr(cost, "macs-per-cycle"), NULL);
 	if (!read_prices(t, cost, name))

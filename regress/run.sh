@@ -8,7 +8,9 @@
 # Usage: regress/run.sh [MODEL...]   (from the repo root, after make)
 #        TARGETS="generic x86-avx2" selects targets; generic-ext (caller's
 #        buffers, weights in a named section) and generic-nofuse (every
-#        fusion pass off) are generic builds made another way; TARGET-w8
+#        fusion pass off) and generic-panels (the weight matrices packed
+#        in panels, as x86-avx2's are, read by generic's reference
+#        kernels) are generic builds made another way; TARGET-w8
 #        builds with --quantize w8 against `reference.py --quantize w8`;
 #        TARGET-i8 with --quantize int8 against `reference.py --quantize
 #        int8 --ties`, which settles near-tie roundings from the build's
@@ -25,7 +27,7 @@ GEN_CFLAGS=${GEN_CFLAGS:-}
 B=${RB:-build/regress}
 G=regress/golden
 models=${*:-"wmt iwslt lm mixed alm plm xenc czm"}
-targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-w8 x86-avx2-w8 generic-i8 x86-avx2-i8"}
+targets=${TARGETS:-"generic x86-avx2 generic-ext generic-nofuse generic-panels generic-w8 x86-avx2-w8 generic-i8 x86-avx2-i8"}
 pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
@@ -92,6 +94,10 @@ for m in $models; do
 		# generic-ext: generic code, the caller's buffers, weights in a named section
 		opts="-t $t"
 		[ "$t" = generic-ext ] && opts="-t generic --external-buffers --section-weights .ltcc_weights"
+		if [ "$t" = generic-panels ]; then
+			sed 's/<kernels family="generic"/<kernels family="generic" panels="yes"/' targets/generic.xml >"$B/generic-panels.xml"
+			opts="--target-file $B/generic-panels.xml"
+		fi
 		# TARGET-w8: int8 weights (--quantize w8), against the reference's w8 goldens
 		gd=$G
 		case $t in *-w8) opts="-t ${t%-w8} --quantize w8"; gd=$G/w8 ;; esac

@@ -158,6 +158,80 @@ static void k_linear_glu(int n, int in, int w, const float *restrict x, int xs,
 	}
 }
 
+/*@ k_panel */
+/* A packed matrix Wp (ltcc's pack pass, for targets that ask for one): its
+ * rows in panels of K_PANEL, the last one narrower, each panel stored
+ * column by column, so a kernel reads a panel front to back while it
+ * multiplies one input into K_PANEL outputs. Row r of the panel that
+ * starts at row p (w = min(K_PANEL, out - p) rows wide) holds column i at
+ * Wp[p * in + i * w + r - p]. A GLU's matrix packs its halves apart. */
+#define K_PANEL 16
+
+/*@ k_linear_pk k_panel k_out */
+/* k_linear with a packed matrix: the same sums, in the same order */
+static void k_linear_pk(int n, int in, int out, const float *restrict x, int xs,
+			const float *restrict Wp, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc)
+{
+	int t, o, i;
+	for (t = 0; t < n; t++) {
+		const float *xr = x + (long)t * xs;
+		for (o = 0; o < out; o++) {
+			int p = o - o % K_PANEL, w = out - p < K_PANEL ? out - p : K_PANEL;
+			const float *wr = Wp + (long)p * in + (o - p);
+			float s = 0.0f;
+			for (i = 0; i < in; i++)
+				s += xr[i] * wr[(long)i * w];
+			k_out(s, b, o, scale, act, acc, y + (long)t * ys);
+		}
+	}
+}
+
+/*@ k_linear_ln_pk k_linear_pk k_add_layernorm */
+/* k_linear_ln with a packed matrix */
+static void k_linear_ln_pk(int n, int in, int out, const float *restrict x, int xs,
+			   const float *restrict Wp, const float *restrict b, float *restrict y, int ys,
+			   int c0, int D, const float *restrict gamma, const float *restrict beta)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear_pk(r, in, out, x + (long)t * xs, xs, Wp, b, y + (long)t * ys + c0, ys, 1.0f, 0, 1);
+		k_add_layernorm(r, D, y + (long)t * ys, ys, 0, 0, gamma, beta, 0);
+	}
+}
+
+/*@ k_ln_linear_pk k_linear_pk k_layernorm */
+/* k_ln_linear with a packed matrix */
+static void k_ln_linear_pk(int n, int in, int out, const float *restrict x, int xs,
+			   const float *restrict Wp, const float *restrict b, float *restrict y, int ys, int act,
+			   const float *restrict gamma, const float *restrict beta, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_layernorm(r, in, x + (long)t * xs, xs, pair, in, gamma, beta);
+		k_linear_pk(r, in, out, pair, in, Wp, b, y + (long)t * ys, ys, 1.0f, act, 0);
+	}
+}
+
+/*@ k_linear_glu_pk k_linear_pk k_glu */
+/* k_linear_glu with a packed matrix: its halves, packed apart, are two
+ * matmuls into the two halves of `pair` */
+static void k_linear_glu_pk(int n, int in, int w, const float *restrict x, int xs,
+			    const float *restrict Wp, const float *restrict b,
+			    float *restrict g, int gs, float *restrict pair)
+{
+	int t;
+	for (t = 0; t < n; t += 2) {
+		int r = n - t < 2 ? n - t : 2;
+		k_linear_pk(r, in, w, x + (long)t * xs, xs, Wp, b, pair, 2 * w, 1.0f, 0, 0);
+		k_linear_pk(r, in, w, x + (long)t * xs, xs, Wp + (long)w * in, b ? b + w : 0, pair + w, 2 * w,
+			    1.0f, 0, 0);
+		k_glu(r, w, pair, 2 * w, g + (long)t * gs, gs);
+	}
+}
+
 /*@ k_glu k_exp */
 /* g (n,w) = u[:, :w] * sigmoid(u[:, w:2w]) */
 static void k_glu(int n, int w, const float *restrict u, int us, float *restrict g, int gs)

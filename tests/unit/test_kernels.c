@@ -351,6 +351,103 @@ static void test_compress_dense_formats_and_refusals(void)
 	CU_ASSERT_PTR_NULL(A2->cz);
 }
 
+/* ---- panel-packed matrices (pack.c) ---- */
+
+static float *iota(int n)
+{
+	float *v = arena_alloc(sizeof(float) * (size_t)n);
+	for (int k = 0; k < n; k++)
+		v[k] = (float)k;
+	return v;
+}
+
+/* W[r][i] of a matrix packed in parts of `part` rows, found the way the
+ * layout note in ltcc.h says, written here again from it alone: in its
+ * part, the panel of 16 rows around r, that panel's width, then column i
+ * of it. */
+static float packed_at(const Tensor *t, int part, int r, int i)
+{
+	int base = r < part ? 0 : part * t->cols, rows = r < part ? part : t->rows - part;
+	r = r < part ? r : r - part;
+	int p = r / 16 * 16, w = rows - p < 16 ? rows - p : 16;
+	return t->data[base + p * t->cols + i * w + (r - p)];
+}
+
+static Target panels_target = { .name = "panels", .panels = true };
+
+/* A 40-row matrix is two full panels and one of 8; the call goes to
+ * k_linear_pk; values are permuted, none lost; without <kernels panels>
+ * nothing moves. */
+static void test_pack_linear_panels(void)
+{
+	Tensor *W = tensor(T_WEIGHT, "w", 40, 3), *V = tensor(T_WEIGHT, "v", 40, 3);
+	W->data = iota(120), V->data = iota(120);
+	pack_weights(one_matmul(W), &panels_target);
+	CU_ASSERT_EQUAL_FATAL(W->pk, 40);
+	for (int r = 0; r < 40; r++)
+		for (int i = 0; i < 3; i++)
+			CU_ASSERT_EQUAL(packed_at(W, 40, r, i), (float)(r * 3 + i));
+	KCall k[KERN_MAX_CALLS];
+	CU_ASSERT_EQUAL_FATAL(kern_calls(one_matmul(W)->encode.ops[0], 4, k), 1);
+	CU_ASSERT_EQUAL(k[0].k, K_linear_pk);
+	CU_ASSERT_STRING_EQUAL(k[0].a[5].c, "w");
+	Target plain = { .name = "plain" };
+	pack_weights(one_matmul(V), &plain);
+	CU_ASSERT_EQUAL(V->pk, 0);
+	CU_ASSERT_EQUAL(V->data[5], 5.0f);
+}
+
+/* A GLU's matrix (2w rows) packs its halves apart, each in its own
+ * panels: w = 20 is a panel of 16 and one of 4, twice. */
+static void test_pack_glu_halves_apart(void)
+{
+	Tensor *W = tensor(T_WEIGHT, "w", 40, 5), *x = tensor(T_ACT, "x", 4, 5), *g = tensor(T_ACT, "g", 4, 20);
+	Tensor *pair = tensor(T_ACT, "pair", 2, 40);
+	W->data = iota(200), x->id = 1, g->id = 2, pair->id = 3;
+	Op glu = { .kind = OP_LINEAR_GLU, .rows = RW_N };
+	glu.in[0] = x, glu.in[1] = W, glu.in[3] = pair, glu.out = g;
+	Op *ops[] = { &glu };
+	Tensor *ts[] = { W, x, g, pair };
+	IR ir = { .encode = { .ops = ops, .nops = 1 }, .tensors = ts, .ntensors = 4 };
+	pack_weights(&ir, &panels_target);
+	CU_ASSERT_EQUAL_FATAL(W->pk, 20);
+	for (int r = 0; r < 40; r++)
+		for (int i = 0; i < 5; i++)
+			CU_ASSERT_EQUAL(packed_at(W, 20, r, i), (float)(r * 5 + i));
+	KCall k[KERN_MAX_CALLS];
+	CU_ASSERT_EQUAL_FATAL(kern_calls(&glu, 4, k), 1);
+	CU_ASSERT_EQUAL(k[0].k, K_linear_glu_pk);
+}
+
+/* A matrix some other kernel reads stays in rows: the embedding that the
+ * output is tied to (a lookup reads its rows), and an int8 matrix. */
+static void test_pack_leaves_shared_and_int8_matrices(void)
+{
+	Tensor *E = tensor(T_WEIGHT, "emb", 9, 8), *h = tensor(T_ACT, "h", 1, 8), *x = tensor(T_ACT, "x", 4, 8);
+	E->data = iota(72), h->id = 1, x->id = 2;
+	Op emb = { .kind = OP_EMBED, .rows = RW_N }, logits = { .kind = OP_LOGITS, .rows = RW_ONE };
+	emb.in[0] = E, emb.out = x;
+	logits.in[0] = h, logits.in[1] = E;
+	Op *ops[] = { &emb, &logits };
+	Tensor *ts[] = { E, h, x };
+	IR ir = { .encode = { .ops = ops, .nops = 2 }, .tensors = ts, .ntensors = 3 };
+	pack_weights(&ir, &panels_target);
+	CU_ASSERT_EQUAL(E->pk, 0);
+	CU_ASSERT_EQUAL(E->data[9], 9.0f);
+	Tensor *Q = tensor(T_WEIGHT, "q", 32, 4);
+	Q->data = iota(128);
+	IR *one = one_matmul(Q);
+	quant_weights(one, Q_W8);
+	pack_weights(one, &panels_target);
+	CU_ASSERT_EQUAL(Q->pk, 0);
+}
+
+/* The kernels' panel is the compiler's. */
+static void test_pack_panel_matches_the_template(void)
+{
+	CU_ASSERT_PTR_NOT_NULL(strstr(tmpl_family("generic"), arena_printf("#define K_PANEL %d\n", PANEL)));
+}
+
 void register_kernels_suite(void)
 {
 	CU_pSuite s = CU_add_suite("kernels", NULL, NULL);
@@ -368,4 +465,8 @@ void register_kernels_suite(void)
 	ADD_TEST(s, test_compress_sparse_matrix_is_s4_and_exact);
 	ADD_TEST(s, test_compress_dense_formats_and_refusals);
 	ADD_TEST(s, test_compress_s4_edges);
+	ADD_TEST(s, test_pack_linear_panels);
+	ADD_TEST(s, test_pack_glu_halves_apart);
+	ADD_TEST(s, test_pack_leaves_shared_and_int8_matrices);
+	ADD_TEST(s, test_pack_panel_matches_the_template);
 }
