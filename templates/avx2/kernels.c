@@ -280,7 +280,9 @@ static void k_linear_ln(int n, int in, int out, const float *restrict x, int xs,
  * broadcast and two FMAs, 2R accumulators in all (12 at R = 6, enough to
  * hide the FMA latency on two ports), and no lane sums at the end. One
  * row (a decoder step) has a pair of accumulators per column of four
- * in turn, else it would wait out each FMA's latency. R and full are
+ * in turn, else it would wait out each FMA's latency. Several rows
+ * prefetch the next panel column for column: its first row block reads
+ * it from memory. R and full are
  * constants where it is inlined, so what they switch off is not there. */
 #if K_PANEL != 16
 #error "k_pk_tile is written for panels of two 8-float vectors"
@@ -319,6 +321,8 @@ static inline __attribute__((always_inline)) void k_pk_tile(const int R, const i
 	}
 	for (; i < in; i++, p += step) {
 		__m256 u, z;
+		if (R > 1)  /* the next panel, while this one is in cache */
+			_mm_prefetch((const char *)(p + 16L * in), _MM_HINT_T0);
 		K_PK_LOAD(p, u, z);
 		v = _mm256_broadcast_ss(x + i);
 		a0 = _mm256_fmadd_ps(v, u, a0), c0 = _mm256_fmadd_ps(v, z, c0);
