@@ -3,7 +3,8 @@
  * measured in the same run: per shape, 41 samples of (the peak loop of
  * fma_peak.c, shortened; then 10 calls of k_linear on the same weights),
  * and the median of their ratios, so a change in the machine's load falls
- * on both alike. Includes a model file ltcc wrote for -t x86-avx2 (b.c,
+ * on both alike; and the same with the weights streamed, a different copy
+ * of W each call, as in a model. Includes a model file ltcc wrote for -t x86-avx2 (b.c,
  * for its k_linear_pk, which reads W packed as ltcc.h's pack.c section
  * says: panels of 16 rows, each column by column). Prints one JSON
  * object per shape. */
@@ -11,11 +12,13 @@
 #include <stdlib.h>
 #include <time.h>
 #include <stdio.h>
+#include <string.h>
 #include "b.c"
 #include "clock.h"
 
 #define ROWS 30
 #define SAMPLES 41
+#define STREAMED 64e6  /* bytes of weight copies: more than this core's caches hold */
 
 static float sink;
 
@@ -41,14 +44,30 @@ static double peak(void)
 	return 2.0 * 8 * 10 * (double)n / s / 1e9;
 }
 
+/* 10 calls on copy 0 of W (hot), or on 10 copies in turn out of `copies`
+ * (streamed: as in a model, whose matrices each run once a call), as a
+ * fraction of the FMA peak measured just before */
+static double sample(int in, int out, const float *x, const float *W, int copies, const float *b, float *y,
+		     double *pk)
+{
+	static int next;
+	int i;
+	*pk = peak();
+	double t0 = now();
+	for (i = 0; i < 10; i++, next = (next + 1) % copies)
+		k_linear_pk(ROWS, in, out, x, in, W + (long)next * in * out, b, y, out, 1.0f, 0, 0);
+	return 10 * 2.0 * ROWS * in * out / (now() - t0) / 1e9 / *pk;
+}
+
 int main(int argc, char **argv)
 {
 	int a;
 	for (a = 1; a + 1 < argc; a += 2) {
 		int in = atoi(argv[a]), out = atoi(argv[a + 1]), k, i;
-		float *x = malloc(sizeof(float) * ROWS * (size_t)in), *W = malloc(sizeof(float) * (size_t)in * (size_t)out);
+		int copies = (int)(STREAMED / ((double)sizeof(float) * in * out)) + 1;
+		float *x = malloc(sizeof(float) * ROWS * (size_t)in), *W = malloc(sizeof(float) * (size_t)in * (size_t)out * (size_t)copies);
 		float *y = malloc(sizeof(float) * ROWS * (size_t)out), *b = calloc((size_t)out, sizeof(float));
-		double ratio[SAMPLES], pk[SAMPLES];
+		double ratio[SAMPLES], streamed[SAMPLES], pk[SAMPLES], pk2;
 		if (!x || !W || !y || !b)
 			return 1;
 		for (i = 0; i < ROWS * in; i++)
@@ -57,15 +76,14 @@ int main(int argc, char **argv)
 			int o = i / in, c = i % in, p = o - o % 16, w = out - p < 16 ? out - p : 16;
 			W[(long)p * in + (long)c * w + o - p] = (float)(i % 7) * 0.01f;
 		}
+		for (k = 1; k < copies; k++)
+			memcpy(W + (long)k * in * out, W, sizeof(float) * (size_t)in * (size_t)out);
 		for (k = 0; k < SAMPLES; k++) {
-			pk[k] = peak();
-			double t0 = now();
-			for (i = 0; i < 10; i++)
-				k_linear_pk(ROWS, in, out, x, in, W, b, y, out, 1.0f, 0, 0);
-			ratio[k] = 10 * 2.0 * ROWS * in * out / (now() - t0) / 1e9 / pk[k];
+			ratio[k] = sample(in, out, x, W, 1, b, y, &pk[k]);
+			streamed[k] = sample(in, out, x, W, copies, b, y, &pk2);
 		}
-		printf("{\"in\": %d, \"out\": %d, \"of_peak\": %.4f, \"peak_gflops\": %.2f}\n", in, out,
-		       median(ratio, SAMPLES), median(pk, SAMPLES));
+		printf("{\"in\": %d, \"out\": %d, \"of_peak\": %.4f, \"of_peak_streamed\": %.4f, \"peak_gflops\": %.2f}\n",
+		       in, out, median(ratio, SAMPLES), median(streamed, SAMPLES), median(pk, SAMPLES));
 		free(x), free(W), free(y), free(b);
 	}
 	return sink == 12345.0f;

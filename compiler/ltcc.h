@@ -6,6 +6,8 @@
  *   weights.c         .safetensors   -> WeightFile       (wf_)
  *   lower.c           Model+weights  -> Program IR       (lower_)
  *   fuse.c            Program IR     -> Program IR       (fuse_)
+ *   compress.c, quant.c, pack.c  weights -> as stored: codebooks, int8,
+ *                     panels for the target's matmuls  (compress_, quant_, pack_)
  *   plan.c            Program IR     -> arena offsets    (plan_)
  *   emit.c            Program IR     -> OUT.c + OUT.h    (emit_)
  * Sections below are named after the file that owns them. */

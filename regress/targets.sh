@@ -22,11 +22,12 @@ pass=0 fail=0
 ok()  { echo "[PASS] $*"; pass=$((pass+1)); }
 bad() { echo "[FAIL] $*"; fail=$((fail+1)); }
 
-# objdump and the instruction a target's kernels must contain
+# objdump, the instruction a target's kernels must contain, and the
+# architecture objdump must be told (it decodes Helium only when told)
 isa() {
 	case $1 in
 	cortex-m4|cortex-m7) echo "arm-none-eabi-objdump vfma.f32" ;;
-	cortex-m55) echo "arm-none-eabi-objdump vfma.f32[[:space:]]+q" ;;
+	cortex-m55) echo "arm-none-eabi-objdump vfma.f32[[:space:]]+q armv8.1-m.main" ;;
 	riscv32) echo "riscv64-unknown-elf-objdump fmadd.s" ;;
 	esac
 }
@@ -87,7 +88,7 @@ for t in $targets; do
 		d=$B/$t/$m
 		set -- $(isa "$t")
 		elf=$(ls "$d"/*.elf 2>/dev/null | head -1)
-		if [ -n "$elf" ] && "$1" -d "$elf" | grep -qE "$2"; then
+		if [ -n "$elf" ] && "$1" -d ${3:+-m $3} "$elf" | grep -qE "$2"; then
 			ok "$m/$t: the code uses $2"
 		else
 			bad "$m/$t: no $2 in the code"

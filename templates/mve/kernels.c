@@ -119,13 +119,222 @@ static void k_linear(int n, int in, int out, const float *restrict x, int xs,
 	if (t < n) {  /* a decoder step's one row, or the last of an odd n */
 		const float *xr = x + (long)t * xs;
 		float *yr = y + (long)t * ys, s[4];
-		for (o = 0; o + 4 <= out; o += 4) {
+		for (o = 0; o < out; o += 4) {  /* the out % 4 last in here too: GCC 12 misjudges a
+						 * tail loop after this one as overflowing when out
+						 * is a constant multiple of 4 */
+			if (out - o < 4) {
+				for (r = 0; o + r < out; r++)
+					k_out(k_dot1(in, xr, W + (long)(o + r) * in), b, o + r, scale, act, acc, yr);
+				break;
+			}
 			k_dot14(in, xr, W + (long)o * in, s);
 			for (r = 0; r < 4; r++)
 				k_out(s[r], b, o + r, scale, act, acc, yr);
 		}
-		for (; o < out; o++)
-			k_out(k_dot1(in, xr, W + (long)o * in), b, o, scale, act, acc, yr);
+	}
+}
+
+/*@ k_pk_out4 k_out */
+/* k_out on the m <= 4 outputs o.. of a row held in a vector's first lanes:
+ * bias, scale, ReLU and the add into y by lanes, predicated to m; GELU
+ * lane by lane */
+static void k_pk_out4(float32x4_t v, int m, const float *b, int o, float scale, int act, int acc, float *y)
+{
+	mve_pred16_t p = vctp32q((uint32_t)m);
+	if (act == 2) {
+		float s[4];
+		int j;
+		vst1q_f32(s, v);
+		for (j = 0; j < m; j++)
+			k_out(s[j], b, o + j, scale, act, acc, y);
+		return;
+	}
+	if (b)
+		v = vaddq_f32(v, vld1q_z_f32(b + o, p));
+	v = vmulq_n_f32(v, scale);
+	if (act == 1)
+		v = vmaxnmq_f32(v, vdupq_n_f32(0.0f));
+	if (acc)
+		v = vaddq_f32(vld1q_z_f32(y + o, p), v);
+	vst1q_p_f32(y + o, v, p);
+}
+
+/*@ k_pk_out4s k_pk_out4 */
+/* k_pk_out4 on the m outputs o.. held four a vector in v[0], v[1], ... */
+static void k_pk_out4s(const float32x4_t *v, int m, const float *b, int o, float scale, int act, int acc, float *y)
+{
+	int k;
+	for (k = 0; 4 * k < m; k++)
+		k_pk_out4(v[k], m - 4 * k < 4 ? m - 4 * k : 4, b, o + 4 * k, scale, act, acc, y);
+}
+
+/*@ k_pk_tile k_panel */
+/* Tiles of a packed panel (its columns `step` floats apart: K_PANEL, or
+ * the width of a matrix's last, narrower panel) times rows of x: per
+ * column, W vectors each multiplied by a row's x[i] from a core register
+ * (VFMA.F32 by a scalar) into accumulators that are the outputs, so no
+ * lane sums. Helium has eight q registers: one row by all 16 outputs of a
+ * full panel (four accumulators), or R = 1 or 2 rows by eight outputs
+ * (k_pk_tile8). The full panels' loops are GNU asm, two columns a step,
+ * the loads stepping the pointer, which GCC 12 does not find; the C loops
+ * are the reference and do the last panel. */
+#if K_PANEL != 16
+#error "k_pk_tile is written for panels of four 4-float vectors"
+#endif
+
+/* one row, the 16 outputs of a full panel p into s[0..3]: 19 instructions
+ * for 32 MACs */
+static inline __attribute__((always_inline)) void k_pk_tile16(int in, const float *x, const float *p,
+							      float32x4_t s[4])
+{
+	float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, a2 = a0, a3 = a0, u, v;
+	int k = in / 2;
+	if (k > 0) {
+		float x0, x1;
+		__asm__("1:\n\t"
+			"ldrd %[x0], %[x1], [%[x]], #8\n\t"
+			"vldrw.u32 %q[u], [%[p]], #128\n\t"
+			"vldrw.u32 %q[v], [%[p], #-112]\n\t"
+			"vfma.f32 %q[a0], %q[u], %[x0]\n\t"
+			"vfma.f32 %q[a1], %q[v], %[x0]\n\t"
+			"vldrw.u32 %q[u], [%[p], #-96]\n\t"
+			"vldrw.u32 %q[v], [%[p], #-80]\n\t"
+			"vfma.f32 %q[a2], %q[u], %[x0]\n\t"
+			"vfma.f32 %q[a3], %q[v], %[x0]\n\t"
+			"vldrw.u32 %q[u], [%[p], #-64]\n\t"
+			"vldrw.u32 %q[v], [%[p], #-48]\n\t"
+			"vfma.f32 %q[a0], %q[u], %[x1]\n\t"
+			"vfma.f32 %q[a1], %q[v], %[x1]\n\t"
+			"vldrw.u32 %q[u], [%[p], #-32]\n\t"
+			"vldrw.u32 %q[v], [%[p], #-16]\n\t"
+			"vfma.f32 %q[a2], %q[u], %[x1]\n\t"
+			"vfma.f32 %q[a3], %q[v], %[x1]\n\t"
+			"subs %[k], %[k], #1\n\t"
+			"bne 1b"
+			: [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [u] "=&w"(u), [v] "=&w"(v),
+			  [x0] "=&r"(x0), [x1] "=&r"(x1), [x] "+r"(x), [p] "+r"(p), [k] "+r"(k)
+			:
+			: "memory", "cc");
+	}
+	if (in % 2) {  /* the odd last column */
+		a0 = vfmaq_n_f32(a0, vld1q_f32(p), *x);
+		a1 = vfmaq_n_f32(a1, vld1q_f32(p + 4), *x);
+		a2 = vfmaq_n_f32(a2, vld1q_f32(p + 8), *x);
+		a3 = vfmaq_n_f32(a3, vld1q_f32(p + 12), *x);
+	}
+	s[0] = a0, s[1] = a1, s[2] = a2, s[3] = a3;
+}
+
+/* two rows (xs apart), eight outputs of a full panel: 16 instructions for
+ * 32 MACs */
+static inline __attribute__((always_inline)) void k_pk_tile28(int in, const float *x, int xs, const float *p,
+							      float32x4_t s[2][2])
+{
+	const float *x1 = x + xs;
+	float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, c0 = a0, c1 = a0, u, v;
+	int k = in / 2;
+	if (k > 0) {
+		float x00, x01, x10, x11;
+		__asm__("1:\n\t"
+			"ldrd %[x00], %[x01], [%[xa]], #8\n\t"
+			"ldrd %[x10], %[x11], [%[xb]], #8\n\t"
+			"vldrw.u32 %q[u], [%[p]], #128\n\t"
+			"vldrw.u32 %q[v], [%[p], #-112]\n\t"
+			"vfma.f32 %q[a0], %q[u], %[x00]\n\t"
+			"vfma.f32 %q[a1], %q[v], %[x00]\n\t"
+			"vfma.f32 %q[c0], %q[u], %[x10]\n\t"
+			"vfma.f32 %q[c1], %q[v], %[x10]\n\t"
+			"vldrw.u32 %q[u], [%[p], #-64]\n\t"
+			"vldrw.u32 %q[v], [%[p], #-48]\n\t"
+			"vfma.f32 %q[a0], %q[u], %[x01]\n\t"
+			"vfma.f32 %q[a1], %q[v], %[x01]\n\t"
+			"vfma.f32 %q[c0], %q[u], %[x11]\n\t"
+			"vfma.f32 %q[c1], %q[v], %[x11]\n\t"
+			"subs %[k], %[k], #1\n\t"
+			"bne 1b"
+			: [a0] "+w"(a0), [a1] "+w"(a1), [c0] "+w"(c0), [c1] "+w"(c1), [u] "=&w"(u), [v] "=&w"(v),
+			  [x00] "=&r"(x00), [x01] "=&r"(x01), [x10] "=&r"(x10), [x11] "=&r"(x11),
+			  [xa] "+r"(x), [xb] "+r"(x1), [p] "+r"(p), [k] "+r"(k)
+			:
+			: "memory", "cc");
+	}
+	if (in % 2) {
+		u = vld1q_f32(p), v = vld1q_f32(p + 4);
+		a0 = vfmaq_n_f32(a0, u, *x), a1 = vfmaq_n_f32(a1, v, *x);
+		c0 = vfmaq_n_f32(c0, u, *x1), c1 = vfmaq_n_f32(c1, v, *x1);
+	}
+	s[0][0] = a0, s[0][1] = a1, s[1][0] = c0, s[1][1] = c1;
+}
+
+/* the C reference: R rows (xs apart) by the m <= 8 outputs of a panel
+ * whose columns are `step` apart; nv = 2 (eight outputs) or 1 (four) loads
+ * whole vectors, nv = 0 loads predicated to m */
+static inline __attribute__((always_inline)) void k_pk_tile8(const int R, const int nv, int in, const float *x,
+							     int xs, const float *p, int step, int m,
+							     float32x4_t s[2][2])
+{
+	const float *x1 = x + (R > 1 ? xs : 0);
+	mve_pred16_t p0 = vctp32q((uint32_t)(m < 4 ? m : 4)), p1 = vctp32q((uint32_t)(m > 4 ? m - 4 : 0));
+	float32x4_t a0 = vdupq_n_f32(0.0f), a1 = a0, c0 = a0, c1 = a0, u, v = a0;
+	int i;
+	for (i = 0; i < in; i++, p += step) {
+		u = nv ? vld1q_f32(p) : vld1q_z_f32(p, p0);
+		a0 = vfmaq_n_f32(a0, u, x[i]);
+		if (R > 1)
+			c0 = vfmaq_n_f32(c0, u, x1[i]);
+		if (nv == 1)
+			continue;
+		v = nv ? vld1q_f32(p + 4) : vld1q_z_f32(p + 4, p1);
+		a1 = vfmaq_n_f32(a1, v, x[i]);
+		if (R > 1)
+			c1 = vfmaq_n_f32(c1, v, x1[i]);
+	}
+	s[0][0] = a0, s[0][1] = a1, s[1][0] = c0, s[1][1] = c1;
+}
+
+/*@ k_linear_pk k_pk_tile k_pk_out4s */
+/* act(x (n,in) @ W^T + b) * scale -> y with W packed (k_panel): for
+ * each full panel, two rows of x at a time by eight of its outputs, a
+ * last row (a decoder step's) by all sixteen; a last, narrower panel
+ * eight outputs at a time; the epilogue on vectors (k_pk_out4s). Where
+ * the row-major k_linear sums each output's lanes and calls k_out for
+ * it, here the outputs are the lanes. */
+static void k_linear_pk(int n, int in, int out, const float *restrict x, int xs,
+			const float *restrict Wp, const float *restrict b,
+			float *restrict y, int ys, float scale, int act, int acc)
+{
+	int t, o, h, j, r;
+	for (o = 0; o + K_PANEL <= out; o += K_PANEL) {
+		const float *P = Wp + (long)o * in;
+		for (t = 0; t + 2 <= n; t += 2)
+			for (h = 0; h < K_PANEL; h += 8) {
+				float32x4_t s[2][2];
+				k_pk_tile28(in, x + (long)t * xs, xs, P + h, s);
+				for (j = 0; j < 2; j++)
+					k_pk_out4s(s[j], 8, b, o + h, scale, act, acc, y + (long)(t + j) * ys);
+			}
+		if (t < n) {
+			float32x4_t s[4];
+			k_pk_tile16(in, x + (long)t * xs, P, s);
+			k_pk_out4s(s, K_PANEL, b, o, scale, act, acc, y + (long)t * ys);
+		}
+	}
+	for (h = 0; o + h < out; h += 8) {  /* the last panel, w = out - o wide */
+		int w = out - o, m = w - h < 8 ? w - h : 8;
+		const float *P = Wp + (long)o * in + h;
+		for (t = 0; t < n; t += r) {
+			float32x4_t s[2][2];
+			const float *xr = x + (long)t * xs;
+			r = n - t >= 2 ? 2 : 1;
+			if (r == 2)
+				m == 8 ? k_pk_tile8(2, 2, in, xr, xs, P, w, m, s) : m == 4 ? k_pk_tile8(2, 1, in, xr, xs, P, w, m, s)
+				       : k_pk_tile8(2, 0, in, xr, xs, P, w, m, s);
+			else
+				m == 8 ? k_pk_tile8(1, 2, in, xr, xs, P, w, m, s) : m == 4 ? k_pk_tile8(1, 1, in, xr, xs, P, w, m, s)
+				       : k_pk_tile8(1, 0, in, xr, xs, P, w, m, s);
+			for (j = 0; j < r; j++)
+				k_pk_out4s(s[j], m, b, o + h, scale, act, acc, y + (long)(t + j) * ys);
+		}
 	}
 }
 
