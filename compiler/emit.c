@@ -233,9 +233,12 @@ static const char *cz_comment(const Tensor *t)
 /* How a packed matrix's values are ordered (pack.c). */
 static const char *pk_comment(const Tensor *t)
 {
-	return arena_printf(", packed for the matmul: %s in panels of %d rows, each panel column by column "
-			    "(W[r][i] at p*%d + i*w + r-p, p = r - r%%%d, w = min(%d, rows - p))",
-			    t->pk < t->rows ? "each half" : "the rows", PANEL, t->cols, PANEL, PANEL);
+	const char *how = arena_printf("in panels of %d rows, each panel column by column (W[r][i] at p*%d + i*w + "
+				       "r-p, p = r - r%%%d, w = min(%d, rows - p)", PANEL, t->cols, PANEL, PANEL);
+	if (t->pk < t->rows)  /* a GLU's matrix */
+		return arena_printf(", packed for the matmul: each half of %d rows %s, r and rows counted in the "
+				    "half; the second half from %d on)", t->pk, how, t->pk * t->cols);
+	return arena_printf(", packed for the matmul: %s)", how);
 }
 
 static void emit_weights(Emit *e)

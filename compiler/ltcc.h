@@ -486,7 +486,8 @@ typedef struct KArg {
 	const char *c;      /* the C expression passed */
 	double v;           /* its value, for sizes (rows at the length asked for); 0 for pointers */
 	const Tensor *w;    /* a weight matrix: two arguments (rows, scales) if quantized */
-	const Tensor *t;    /* the tensor it points into, if any (a weight matrix: w) */
+	const Tensor *t;    /* the tensor it points into: every weight's is set (pack.c
+			     * counts on it), an activation's may not be */
 } KArg;
 typedef struct KCall { Kernel k; int nargs; KArg a[KERN_MAX_ARGS]; } KCall;
 

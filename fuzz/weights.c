@@ -1,6 +1,6 @@
 /* weights.c — libFuzzer harness for the safetensors loader and everything
  * after it, for the fixed model fuzz/tiny.ltd:
- *   wf_parse -> lower_model -> fuse_program -> plan_memory
+ *   wf_parse -> lower_model -> fuse_program -> pack_weights -> plan_memory
  *   -> report_text, report_fits, emit_c, emit_h   (output to /dev/null)
  * Input: a safetensors image. Its last byte also chooses the passes (bit i
  * set: pass i off) and the one before it the target and emit options, so
@@ -69,10 +69,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (!isfinite(w->data[j]))
 						die("weight %s[%ld] = %g reaches the C file", w->name, j, (double)w->data[j]);
 		}
+		const Target *t = &targets[(eopt >> 2) % ntargets];
+		pack_weights(ir, t);  /* x86-avx2 and cortex-m55 pack their matrices in panels */
 		plan_memory(ir);
 		if (ir->arena_floats < ir->arena_lower_bound)
 			die("arena of %zu floats below its lower bound %zu", ir->arena_floats, ir->arena_lower_bound);
-		const Target *t = &targets[(eopt >> 2) % ntargets];
 		EmitOpts eo = { .prefix = "fz", .target = t, .cmdline = "ltcc fuzz", .ltd_name = "tiny.ltd",
 				.external_buffers = eopt & 1 };
 		if (eopt & 2)

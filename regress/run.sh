@@ -9,7 +9,7 @@
 #        TARGETS="generic x86-avx2" selects targets; generic-ext (caller's
 #        buffers, weights in a named section) and generic-nofuse (every
 #        fusion pass off) and generic-panels (the weight matrices packed
-#        in panels, as x86-avx2's are, read by generic's reference
+#        in panels, as x86-avx2's and cortex-m55's are, read by generic's reference
 #        kernels) are generic builds made another way; TARGET-w8
 #        builds with --quantize w8 against `reference.py --quantize w8`;
 #        TARGET-i8 with --quantize int8 against `reference.py --quantize
@@ -123,6 +123,13 @@ for m in $models; do
 		else
 			ok "$m/$t: no allocator symbols"
 		fi
+		case $t in generic-panels|x86-avx2)  # the matmuls read panels, so these goldens test them
+			if grep -q "packed for the matmul" "$d/m.c" && grep -q "k_linear_pk(" "$d/m.c"; then
+				ok "$m/$t: its matrices are packed in panels"
+			else
+				bad "$m/$t: no packed matrix"
+			fi ;;
+		esac
 		if [ "$t" = generic-ext ]; then
 			# no buffers of its own then: the default instance holds pointers
 			if objdump -h "$d/m.o" | grep -q ".ltcc_weights" && ! nm "$d/m.o" | grep -qE " (arena|state)_buf$"; then

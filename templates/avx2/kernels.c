@@ -386,7 +386,21 @@ static void k_pk_tiles(int r, int in, const float *x, int xs, const float *p, in
 		}
 }
 
-/*@ k_linear_pk k_pk_tiles k_out */
+/*@ k_out8v */
+/* k_out on eight outputs o..o+7 of a row at once, but GELU */
+static void k_out8v(__m256 v, const float *b, int o, float scale, int act, int acc, float *y)
+{
+	if (b)
+		v = _mm256_add_ps(v, _mm256_loadu_ps(b + o));
+	v = _mm256_mul_ps(v, _mm256_set1_ps(scale));
+	if (act == 1)
+		v = _mm256_max_ps(v, _mm256_setzero_ps());
+	if (acc)
+		v = _mm256_add_ps(_mm256_loadu_ps(y + o), v);
+	_mm256_storeu_ps(y + o, v);
+}
+
+/*@ k_linear_pk k_pk_tiles k_out k_out8v */
 /* act(x (n,in) @ W^T + b) * scale -> y with W packed (k_panel): a panel
  * at a time, and for it every row of x, six at a time, so the panel is
  * read from L1 or L2 while the rows pass. At the encoder's shapes this
@@ -411,17 +425,8 @@ static void k_linear_pk(int n, int in, int out, const float *restrict x, int xs,
 						k_out(s[j][h], b, o + h, scale, act, acc, yr);
 					continue;
 				}
-				for (h = 0; h < 16; h += 8) {
-					__m256 v = _mm256_loadu_ps(s[j] + h);
-					if (b)
-						v = _mm256_add_ps(v, _mm256_loadu_ps(b + o + h));
-					v = _mm256_mul_ps(v, _mm256_set1_ps(scale));
-					if (act == 1)
-						v = _mm256_max_ps(v, _mm256_setzero_ps());
-					if (acc)
-						v = _mm256_add_ps(_mm256_loadu_ps(yr + o + h), v);
-					_mm256_storeu_ps(yr + o + h, v);
-				}
+				k_out8v(_mm256_loadu_ps(s[j]), b, o, scale, act, acc, yr);
+				k_out8v(_mm256_loadu_ps(s[j] + 8), b, o + 8, scale, act, acc, yr);
 			}
 		}
 	}
@@ -436,6 +441,26 @@ static void k_linear_ln_pk(int n, int in, int out, const float *restrict x, int 
 {
 	k_linear_pk(n, in, out, x, xs, Wp, b, y + c0, ys, 1.0f, 0, 1);
 	k_add_layernorm(n, D, y, ys, 0, 0, gamma, beta, 0);
+}
+
+/*@ k_ln_linear_pk k_linear_pk k_layernorm */
+/* k_ln_linear with a packed matrix: six rows normalised at a time into a
+ * buffer on the stack (up to K_LN_ROWS_IN channels, 24 KB), so each of
+ * k_linear_pk's tiles has six rows; the caller's `pair` (two rows) for
+ * wider inputs */
+#define K_LN_ROWS_IN 1024
+static void k_ln_linear_pk(int n, int in, int out, const float *restrict x, int xs,
+			   const float *restrict Wp, const float *restrict b, float *restrict y, int ys, int act,
+			   const float *restrict gamma, const float *restrict beta, float *restrict pair)
+{
+	float rows[6 * K_LN_ROWS_IN] __attribute__((aligned(32)));
+	float *buf = in <= K_LN_ROWS_IN ? rows : pair;
+	int t, r, k = in <= K_LN_ROWS_IN ? 6 : 2;
+	for (t = 0; t < n; t += r) {
+		r = n - t < k ? n - t : k;
+		k_layernorm(r, in, x + (long)t * xs, xs, buf, in, gamma, beta);
+		k_linear_pk(r, in, out, buf, in, Wp, b, y + (long)t * ys, ys, 1.0f, act, 0);
+	}
 }
 
 /*@ k_linear_glu_pk k_pk_tiles k_exp k_exp8 */

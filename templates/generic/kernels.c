@@ -1,5 +1,6 @@
 /* ---- kernels: portable C99 (ltcc templates/generic/kernels.c) ----
- * Matrices are row-major; `xs`, `ys` are row strides in floats, so a
+ * Matrices are row-major (but a packed Wp: k_panel); `xs`, `ys` are row
+ * strides in floats, so a
  * kernel can read or write a column slice of a wider buffer in place.
  * A line that opens with the marker "slash-star-at NAME DEPS" starts a
  * kernel: ltcc copies only the kernels a model calls, and what they call,

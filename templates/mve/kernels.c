@@ -173,11 +173,12 @@ static void k_pk_out4s(const float32x4_t *v, int m, const float *b, int o, float
  * the width of a matrix's last, narrower panel) times rows of x: per
  * column, W vectors each multiplied by a row's x[i] from a core register
  * (VFMA.F32 by a scalar) into accumulators that are the outputs, so no
- * lane sums. Helium has eight q registers: one row by all 16 outputs of a
- * full panel (four accumulators), or R = 1 or 2 rows by eight outputs
- * (k_pk_tile8). The full panels' loops are GNU asm, two columns a step,
- * the loads stepping the pointer, which GCC 12 does not find; the C loops
- * are the reference and do the last panel. */
+ * lane sums. Helium has eight q registers: a full panel's one row by all
+ * 16 outputs (k_pk_tile16) or two rows by eight (k_pk_tile28), four
+ * accumulators either way, in GNU asm two columns a step, the loads
+ * stepping the pointer, which GCC 12 does not find; the C k_pk_tile8 (R
+ * = 1 or 2 rows by eight outputs) is their reference and does a matrix's
+ * last, narrower panel. */
 #if K_PANEL != 16
 #error "k_pk_tile is written for panels of four 4-float vectors"
 #endif

@@ -24,7 +24,7 @@ check() {  # check NAME EXPECTED_STATUS COMMAND...
 	fi
 	echo "[PASS] $name"; pass=$((pass+1))
 }
-for x in xxe bomb malformed missing-memory bad-bool unknown-family scalar-without-fpu unknown-kernel-price price-twice negative-price; do
+for x in xxe bomb malformed missing-memory bad-bool bad-panels unknown-family scalar-without-fpu unknown-kernel-price price-twice negative-price; do
 	check "$x" 1 timeout 20 "$LTCC" models/mixed.ltd --target-file "$dir/$x.xml" -o "$tmp/m.c"
 done
 check tiny-mcu 1 "$LTCC" models/mixed.ltd --target-file "$dir/tiny-mcu.xml" -o "$tmp/m.c"
